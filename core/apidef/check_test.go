@@ -1,0 +1,61 @@
+package apidef
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestCheckerValidate(t *testing.T) {
+	pet := &Schema{Type: []string{"object"}, Required: []string{"id"}, Properties: map[string]*Schema{
+		"id":   {Type: []string{"integer"}, Format: "int64"},
+		"kind": {Ref: SchemaRefPrefix + "Kind"},
+	}}
+	def := &Definition{
+		Schemas: map[string]*Schema{
+			"Pet":  pet,
+			"Kind": {Type: []string{"string", "null"}, Enum: []json.RawMessage{[]byte(`"cat"`), []byte(`null`)}},
+		},
+	}
+	c := NewChecker(def)
+	tests := []struct {
+		name  string
+		value string
+		ok    bool
+	}{
+		{"valid", `{"id": 1, "kind": "cat"}`, true},
+		{"nullable ref", `{"id": 1, "kind": null}`, true},
+		{"missing required", `{"kind": "cat"}`, false},
+		{"bad enum", `{"id": 1, "kind": "dog"}`, false},
+		{"not integer", `{"id": 1.5}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.Validate(pet, []byte(tt.value))
+			if (err == nil) != tt.ok {
+				t.Fatalf("Validate(%s) = %v, want ok=%v", tt.value, err, tt.ok)
+			}
+		})
+	}
+	if err := c.Validate(&Schema{}, []byte(`1`)); err == nil {
+		t.Fatal("a schema outside the definition should be refused")
+	}
+}
+
+func TestSchemaJSONRoundTrip(t *testing.T) {
+	f := false
+	in := &Schema{Type: []string{"string"}, AdditionalProperties: &Schema{Bool: &f}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"type":"string","additionalProperties":false}` && string(b) != `{"additionalProperties":false,"type":"string"}` {
+		t.Fatalf("got %s", b)
+	}
+	var out Schema
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Type) != 1 || out.Type[0] != "string" || out.AdditionalProperties.Bool == nil || *out.AdditionalProperties.Bool {
+		t.Fatalf("round trip lost data: %+v", out)
+	}
+}
