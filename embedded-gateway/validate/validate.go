@@ -1,0 +1,275 @@
+// Package validate checks requests against an API definition with libopenapi-validator.
+//
+// Each operation gets its own small OpenAPI 3.1 document rendered from the compiled
+// apidef.Definition (the operation plus the schemas it reaches), built into a validator the
+// first time the operation is called and reused afterwards. That keeps start-up instant
+// even for APIs with hundreds of operations, and never parses the original spec again.
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+
+	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/model"
+)
+
+// Validator validates requests for the operations of one Definition. It is safe for
+// concurrent use; the zero value is not usable, call New.
+type Validator struct {
+	def *apidef.Definition
+	mu  sync.Mutex
+	ops map[*apidef.Operation]*opState
+}
+
+type opState struct {
+	once     sync.Once
+	err      error
+	v        validator.Validator
+	pathItem *v3.PathItem
+}
+
+// New returns a Validator for def. def must not change afterwards.
+func New(def *apidef.Definition) *Validator {
+	return &Validator{def: def, ops: map[*apidef.Operation]*opState{}}
+}
+
+// Request validates r (whose path is already relative to the API's base path, given as
+// relPath) against op. It returns the violations found; an error means the operation's
+// validator could not be built. The request body must be re-readable (see gateway).
+func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath string) ([]model.Violation, error) {
+	st := v.state(op)
+	st.once.Do(func() { st.v, st.pathItem, st.err = build(v.def, op) })
+	if st.err != nil {
+		return nil, st.err
+	}
+	rr := r.Clone(r.Context())
+	u := *r.URL
+	u.Path = relPath
+	u.RawPath = ""
+	rr.URL = &u
+	rr.Body = r.Body
+	ok, errs := st.v.ValidateHttpRequestSyncWithPathItem(rr, st.pathItem, op.Path)
+	if ok {
+		return nil, nil
+	}
+	return Violations(errs), nil
+}
+
+// Prewarm builds the validators of every operation now instead of on first use.
+func (v *Validator) Prewarm() error {
+	for _, op := range v.def.Operations {
+		st := v.state(op)
+		st.once.Do(func() { st.v, st.pathItem, st.err = build(v.def, op) })
+		if st.err != nil {
+			return st.err
+		}
+	}
+	return nil
+}
+
+func (v *Validator) state(op *apidef.Operation) *opState {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	st := v.ops[op]
+	if st == nil {
+		st = &opState{}
+		v.ops[op] = st
+	}
+	return st
+}
+
+func build(def *apidef.Definition, op *apidef.Operation) (validator.Validator, *v3.PathItem, error) {
+	doc, err := OperationDocument(def, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := libopenapi.NewDocument(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("validator for %s: %w", op.ID, err)
+	}
+	m, err := d.BuildV3Model()
+	if m == nil {
+		return nil, nil, fmt.Errorf("validator for %s: %w", op.ID, err)
+	}
+	pi := m.Model.Paths.PathItems.GetOrZero(op.Path)
+	if pi == nil {
+		return nil, nil, fmt.Errorf("validator for %s: path %s missing from rendered document", op.ID, op.Path)
+	}
+	val := validator.NewValidatorFromV3Model(&m.Model,
+		config.WithoutSecurityValidation(),
+		config.WithFormatAssertions(),
+		config.WithURLEncodedBodyValidation(),
+	)
+	return val, pi, nil
+}
+
+// OperationDocument renders op and every schema it reaches as a self-contained OpenAPI 3.1
+// JSON document whose only server is "/".
+func OperationDocument(def *apidef.Definition, op *apidef.Operation) ([]byte, error) {
+	used := map[string]*apidef.Schema{}
+	var visit func(s *apidef.Schema)
+	visit = func(s *apidef.Schema) {
+		walkSchema(s, func(x *apidef.Schema) {
+			if name := x.RefName(); name != "" {
+				if _, seen := used[name]; !seen {
+					if target, ok := def.Schemas[name]; ok {
+						used[name] = target
+						visit(target)
+					}
+				}
+			}
+			if x.Discriminator != nil {
+				for _, ref := range x.Discriminator.Mapping {
+					name := strings.TrimPrefix(ref, apidef.SchemaRefPrefix)
+					if _, seen := used[name]; !seen {
+						if target, ok := def.Schemas[name]; ok {
+							used[name] = target
+							visit(target)
+						}
+					}
+				}
+			}
+		})
+	}
+	o := map[string]any{"operationId": "op", "responses": map[string]any{"default": map[string]any{"description": "any"}}}
+	var params []any
+	for _, p := range op.Parameters {
+		visit(p.Schema)
+		pm := map[string]any{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path"}
+		if p.Style != "" {
+			pm["style"] = p.Style
+		}
+		if p.Explode != nil {
+			pm["explode"] = *p.Explode
+		}
+		if p.Schema != nil {
+			pm["schema"] = p.Schema
+		} else {
+			pm["schema"] = map[string]any{}
+		}
+		params = append(params, pm)
+	}
+	if len(params) > 0 {
+		o["parameters"] = params
+	}
+	if rb := op.RequestBody; rb != nil && len(rb.Content) > 0 {
+		content := map[string]any{}
+		for _, mt := range rb.Content {
+			visit(mt.Schema)
+			m := map[string]any{}
+			if mt.Schema != nil {
+				m["schema"] = mt.Schema
+			}
+			content[mt.Type] = m
+		}
+		o["requestBody"] = map[string]any{"required": rb.Required, "content": content}
+	}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info":    map[string]any{"title": def.Title, "version": def.Version},
+		"servers": []any{map[string]any{"url": "/"}},
+		"paths": map[string]any{op.Path: map[string]any{
+			strings.ToLower(op.Method): o,
+		}},
+	}
+	if len(used) > 0 {
+		doc["components"] = map[string]any{"schemas": used}
+	}
+	return json.Marshal(doc)
+}
+
+// walkSchema calls fn on s and every schema nested in it (not following refs).
+func walkSchema(s *apidef.Schema, fn func(*apidef.Schema)) {
+	if s == nil {
+		return
+	}
+	fn(s)
+	walkSchema(s.Items, fn)
+	walkSchema(s.AdditionalProperties, fn)
+	walkSchema(s.Not, fn)
+	for _, list := range [][]*apidef.Schema{s.PrefixItems, s.AllOf, s.OneOf, s.AnyOf} {
+		for _, c := range list {
+			walkSchema(c, fn)
+		}
+	}
+	for _, c := range s.Properties {
+		walkSchema(c, fn)
+	}
+}
+
+// Violations turns libopenapi-validator errors into Gantry violations: where (path, query,
+// header, cookie, body) and what, one per schema failure.
+func Violations(errs []*verrors.ValidationError) []model.Violation {
+	var out []model.Violation
+	for _, e := range errs {
+		in := location(e)
+		name := e.ParameterName
+		if len(e.SchemaValidationErrors) == 0 {
+			msg := e.Message
+			if e.Reason != "" && !strings.Contains(msg, e.Reason) {
+				msg += ": " + e.Reason
+			}
+			out = append(out, model.Violation{In: in, Name: name, Message: msg})
+			continue
+		}
+		for _, f := range e.SchemaValidationErrors {
+			n := name
+			if in == "body" {
+				n = pointer(f)
+			}
+			msg := f.Reason
+			if in != "body" && name != "" {
+				msg = e.Message + ": " + f.Reason
+			}
+			out = append(out, model.Violation{In: in, Name: n, Message: msg})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].In != out[j].In {
+			return out[i].In < out[j].In
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func location(e *verrors.ValidationError) string {
+	switch {
+	case e.ValidationType == "requestBody" || e.ValidationType == "request":
+		return "body"
+	case e.ValidationSubType == "path", e.ValidationSubType == "query", e.ValidationSubType == "header", e.ValidationSubType == "cookie":
+		return e.ValidationSubType
+	case e.ValidationType == "security":
+		return "security"
+	case e.ValidationType == "parameter":
+		return "parameter"
+	}
+	return e.ValidationType
+}
+
+// pointer renders a schema failure's instance location as a JSON pointer ("" = whole body).
+func pointer(f *verrors.SchemaValidationFailure) string {
+	if len(f.InstancePath) == 0 {
+		if f.FieldPath != "" && f.FieldPath != "$" {
+			return f.FieldPath
+		}
+		return ""
+	}
+	var b strings.Builder
+	for _, seg := range f.InstancePath {
+		b.WriteString("/")
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(seg, "~", "~0"), "/", "~1"))
+	}
+	return b.String()
+}

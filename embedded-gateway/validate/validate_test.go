@@ -1,0 +1,97 @@
+package validate
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gantry-dev/gantry/core/apidef"
+)
+
+func intp(i int) *int { return &i }
+
+func testDef() *apidef.Definition {
+	return &apidef.Definition{
+		Title: "t", Version: "1",
+		Schemas: map[string]*apidef.Schema{
+			"NewPet": {Type: []string{"object"}, Required: []string{"name"}, Properties: map[string]*apidef.Schema{
+				"name":  {Type: []string{"string"}, MinLength: intp(1)},
+				"tag":   {Type: []string{"string", "null"}},
+				"owner": {Ref: apidef.SchemaRefPrefix + "Owner"},
+			}},
+			"Owner": {Type: []string{"object"}, Properties: map[string]*apidef.Schema{
+				"pets": {Type: []string{"array"}, Items: &apidef.Schema{Ref: apidef.SchemaRefPrefix + "NewPet"}},
+			}},
+		},
+		Operations: []*apidef.Operation{
+			{ID: "findPets", Method: "GET", Path: "/pets", Parameters: []*apidef.Parameter{
+				{Name: "limit", In: "query", Required: true, Schema: &apidef.Schema{Type: []string{"integer"}, Format: "int32", Maximum: ptrf(100)}},
+				{Name: "X-Trace", In: "header", Schema: &apidef.Schema{Type: []string{"string"}, Format: "uuid"}},
+			}},
+			{ID: "getPet", Method: "GET", Path: "/pets/{id}", Parameters: []*apidef.Parameter{
+				{Name: "id", In: "path", Required: true, Schema: &apidef.Schema{Type: []string{"integer"}}},
+			}},
+			{ID: "addPet", Method: "POST", Path: "/pets", RequestBody: &apidef.RequestBody{Required: true, Content: []*apidef.MediaType{
+				{Type: "application/json", Schema: &apidef.Schema{Ref: apidef.SchemaRefPrefix + "NewPet"}},
+			}}},
+		},
+	}
+}
+
+func ptrf(f float64) *float64 { return &f }
+
+func TestRequest(t *testing.T) {
+	def := testDef()
+	v := New(def)
+	tests := []struct {
+		name    string
+		op      int
+		method  string
+		target  string
+		relPath string
+		body    string
+		header  map[string]string
+		want    []string // "in:name" of each violation
+	}{
+		{"valid query", 0, "GET", "/api/pets?limit=10", "/pets", "", nil, nil},
+		{"missing required query", 0, "GET", "/api/pets", "/pets", "", nil, []string{"query:limit"}},
+		{"query over maximum", 0, "GET", "/api/pets?limit=1000", "/pets", "", nil, []string{"query:limit"}},
+		{"bad header format", 0, "GET", "/api/pets?limit=1", "/pets", "", map[string]string{"X-Trace": "nope"}, []string{"header:X-Trace"}},
+		{"valid path param", 1, "GET", "/api/pets/7", "/pets/7", "", nil, nil},
+		{"bad path param", 1, "GET", "/api/pets/abc", "/pets/abc", "", nil, []string{"path:id"}},
+		{"valid body", 2, "POST", "/api/pets", "/pets", `{"name":"rex","tag":null,"owner":{"pets":[{"name":"a"}]}}`, map[string]string{"Content-Type": "application/json"}, nil},
+		{"body missing required", 2, "POST", "/api/pets", "/pets", `{"tag":"x"}`, map[string]string{"Content-Type": "application/json"}, []string{"body:"}},
+		{"nested body error", 2, "POST", "/api/pets", "/pets", `{"name":"rex","owner":{"pets":[{"name":""}]}}`, map[string]string{"Content-Type": "application/json"}, []string{"body:/owner/pets/0/name"}},
+		{"missing body", 2, "POST", "/api/pets", "/pets", ``, map[string]string{"Content-Type": "application/json"}, []string{"body:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+			for k, val := range tt.header {
+				r.Header.Set(k, val)
+			}
+			got, err := v.Request(r, def.Operations[tt.op], tt.relPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, g := range got {
+				keys = append(keys, g.In+":"+g.Name)
+			}
+			if strings.Join(keys, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("violations %v, want %v (%+v)", keys, tt.want, got)
+			}
+			for _, g := range got {
+				if g.Message == "" {
+					t.Errorf("violation without message: %+v", g)
+				}
+			}
+		})
+	}
+}
+
+func TestPrewarm(t *testing.T) {
+	if err := New(testDef()).Prewarm(); err != nil {
+		t.Fatal(err)
+	}
+}
