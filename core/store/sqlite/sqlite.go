@@ -1,0 +1,212 @@
+// Package sqlite is the SQLite implementation of Gantry's workspace store, built on
+// modernc.org/sqlite (pure Go, no cgo).
+//
+// A Store holds two connection pools on one database file: a single writer connection
+// (every write is one BEGIN IMMEDIATE transaction, so writers never deadlock on lock
+// upgrades) and a read-only pool for queries, which in WAL mode never waits for the writer.
+// The schema is created and upgraded by embedded, numbered SQL migrations when the
+// file is opened.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gantry-dev/gantry/core/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// busyTimeout is how long a connection waits for another process's lock before failing.
+const busyTimeout = 5 * time.Second
+
+// Options configures Open. The zero value is ready to use.
+type Options struct {
+	// Logger receives migration and maintenance messages; nil discards them.
+	Logger *slog.Logger
+	// ReadConns is the size of the read-only connection pool; 0 means max(4, GOMAXPROCS).
+	ReadConns int
+}
+
+// Store is a workspace store in one SQLite file. It is safe for concurrent use, also by
+// several processes sharing the same file (the desktop app and the CLI).
+type Store struct {
+	path   string
+	log    *slog.Logger
+	w      *sql.DB // the one writer connection
+	r      *sql.DB // read-only pool
+	closed sync.Once
+	err    error
+
+	// compressFiles and compressCompiled say whether spec files and compiled forms of
+	// compressMin bytes or more are DEFLATE-compressed when written (see blobs.go for the
+	// measurements behind the defaults). Reading handles every encoding whatever they say.
+	compressFiles, compressCompiled bool
+}
+
+// Open opens (creating if needed) the workspace database at path and brings its schema up
+// to date. The parent folder is created with mode 0700 if missing. A database written by
+// a newer Gantry, whose schema this binary does not know, is refused with ErrSchemaTooNew.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("opening workspace database: empty path")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating folder for workspace database %q: %w", path, err)
+		}
+	}
+	s := &Store{path: path, log: log, compressFiles: defaultCompressFiles, compressCompiled: defaultCompressCompiled}
+
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s.w = w
+	// Connect the writer first: it is the connection that switches a new file to WAL.
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
+	}
+	if err := s.migrate(context.Background()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
+	}
+
+	n := opts.ReadConns
+	if n <= 0 {
+		n = max(4, runtime.GOMAXPROCS(0))
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening workspace database %q for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.Ping(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("opening workspace database %q for reading: %w", path, err)
+	}
+	s.r = r
+	return s, nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. Every connection gets the same pragmas
+// (the driver runs them on connect); the writer begins transactions IMMEDIATE and the readers
+// are query_only.
+func dsn(path string, readOnly bool) string {
+	p := filepath.ToSlash(path)
+	if runtime.GOOS == "windows" && !strings.HasPrefix(p, "/") {
+		p = "/" + p // file:/C:/...
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both connection pools. Calling it again returns the first result.
+func (s *Store) Close() error {
+	s.closed.Do(func() {
+		var errs []error
+		if s.r != nil {
+			errs = append(errs, s.r.Close())
+		}
+		errs = append(errs, s.w.Close())
+		if err := errors.Join(errs...); err != nil {
+			s.err = fmt.Errorf("closing workspace database %q: %w", s.path, err)
+		}
+	})
+	return s.err
+}
+
+// writeTx runs fn in one IMMEDIATE transaction on the writer and commits if fn returns nil.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// readTx runs fn in one read transaction on the read pool, so that several queries see one
+// snapshot.
+func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.r.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning read transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx)
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return false
+}
+
+// wrapWrite adds what to err, and store.ErrConflict if err is a uniqueness violation.
+func wrapWrite(what string, err error) error {
+	if isUniqueViolation(err) {
+		return fmt.Errorf("%s: %w: %w", what, store.ErrConflict, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// now returns the current time as stored: UTC, truncated to microseconds.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// toMicros converts t to the stored form.
+func toMicros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts a stored time back, in UTC.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
