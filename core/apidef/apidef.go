@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // SchemaRefPrefix is the prefix of every Schema.Ref inside a Definition.
@@ -397,4 +398,22 @@ func (d *Definition) SortedSchemaNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Slug turns a title into a name: lower-case ASCII letters and digits with single dashes
+// between words ("Swagger Petstore" → "swagger-petstore").
+func Slug(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			dash = false
+		case b.Len() > 0 && !dash:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
 }

@@ -19,7 +19,7 @@ import (
 type FileSpec struct {
 	// Path is the root document's path.
 	Path string
-	// Name is the API's name in the gateway.
+	// Name is the API's name in the gateway; "" takes a slug of the spec's title.
 	Name string
 	// BasePath overrides the definition's base path when not "" ("/" mounts at the root).
 	BasePath string
@@ -36,6 +36,8 @@ type LoadFunc func(path string) (def *apidef.Definition, files []string, err err
 type FileSource struct {
 	// Specs are the files to serve, in order.
 	Specs []FileSpec
+	// Static are APIs served beside the files (from the workspace); they never change.
+	Static []*API
 	// Load reads one spec; required.
 	Load LoadFunc
 	// Debounce is the quiet time after the last change before reloading; 0 means 150ms.
@@ -168,7 +170,7 @@ func (s *FileSource) watch(w *fsnotify.Watcher, watched map[string]bool, files [
 }
 
 func (s *FileSource) load(rev uint64) (*Snapshot, []string, error) {
-	snap := &Snapshot{Revision: rev}
+	snap := &Snapshot{Revision: rev, APIs: append([]*API(nil), s.Static...)}
 	var all []string
 	for _, fs := range s.Specs {
 		def, files, err := s.Load(fs.Path)
@@ -176,7 +178,11 @@ func (s *FileSource) load(rev uint64) (*Snapshot, []string, error) {
 			return nil, nil, err
 		}
 		all = append(all, files...)
-		a, err := NewAPI(fs.Name, fs.Path, fs.BasePath, def)
+		name := fs.Name
+		if name == "" {
+			name = apidef.Slug(def.Title)
+		}
+		a, err := NewAPI(name, fs.Path, fs.BasePath, def)
 		if err != nil {
 			return nil, nil, err
 		}

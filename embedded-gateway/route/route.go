@@ -252,7 +252,13 @@ func (n *node[T]) find(segs []string, caps *[]string, method string) *node[T] {
 			return nil
 		}
 		seg := segs[0]
-		if c := n.literal[seg]; c != nil {
+		lit := seg
+		if strings.IndexByte(seg, '%') >= 0 {
+			if u, err := url.PathUnescape(seg); err == nil {
+				lit = u
+			}
+		}
+		if c := n.literal[lit]; c != nil {
 			if r := walk(c, segs[1:]); r != nil {
 				return r
 			}

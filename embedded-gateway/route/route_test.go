@@ -18,6 +18,7 @@ func TestLookup(t *testing.T) {
 		{"GET", "/files/{name}"},
 		{"PUT", "/users/{user}/repos/{repo}"},
 		{"GET", "/"},
+		{"PUT", "/<upload_url>"},
 	} {
 		if err := tb.Add(r.m, r.p, r.m+" "+r.p); err != nil {
 			t.Fatal(err)
@@ -43,6 +44,7 @@ func TestLookup(t *testing.T) {
 		{"pattern falls back to whole param", "GET", "/files/README", Found, "GET /files/{name}", map[string]string{"name": "README"}, nil},
 		{"nested params", "PUT", "/users/ann/repos/gantry", Found, "PUT /users/{user}/repos/{repo}", map[string]string{"user": "ann", "repo": "gantry"}, nil},
 		{"root", "GET", "/", Found, "GET /", nil, nil},
+		{"escaped literal", "PUT", "/%3Cupload_url%3E", Found, "PUT /<upload_url>", nil, nil},
 		{"head falls back to get", "HEAD", "/pets", Found, "GET /pets", nil, nil},
 		{"method not allowed", "PATCH", "/pets/1", MethodNotAllowed, "", nil, []string{"DELETE", "GET", "HEAD"}},
 		{"unknown path", "GET", "/owners", NotFound, "", nil, nil},

@@ -7,9 +7,13 @@
 package validate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
+	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +22,7 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/helpers"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/gantry-dev/gantry/core/apidef"
@@ -26,18 +31,41 @@ import (
 
 // Validator validates requests for the operations of one Definition. It is safe for
 // concurrent use; the zero value is not usable, call New.
+//
+// Results are memoised per operation: the outcome depends only on the path, the query, the
+// declared header and cookie parameters, the Content-Type and the body, so a request equal in
+// those to a recent one reuses its result (bounded by cacheSize entries per operation).
 type Validator struct {
 	def *apidef.Definition
 	mu  sync.Mutex
 	ops map[*apidef.Operation]*opState
 }
 
+// cacheSize bounds the memoised results per operation; the cache is emptied when full.
+const cacheSize = 4096
+
 type opState struct {
 	once     sync.Once
 	err      error
 	v        validator.Validator
 	pathItem *v3.PathItem
+	checks   []check
+	headers  []string // declared header parameter names, canonicalised
+	cookies  bool
+
+	mu    sync.RWMutex
+	cache map[cacheKey][]model.Violation
 }
+
+type check func(*http.Request, *v3.PathItem, string) (bool, []*verrors.ValidationError)
+
+type cacheKey struct {
+	path, query, headers string
+	body                 uint64
+	bodyLen              int
+}
+
+var seed = maphash.MakeSeed()
 
 // New returns a Validator for def. def must not change afterwards.
 func New(def *apidef.Definition) *Validator {
@@ -49,28 +77,85 @@ func New(def *apidef.Definition) *Validator {
 // validator could not be built. The request body must be re-readable (see gateway).
 func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath string) ([]model.Violation, error) {
 	st := v.state(op)
-	st.once.Do(func() { st.v, st.pathItem, st.err = build(v.def, op) })
+	st.once.Do(func() { st.build(v.def, op) })
 	if st.err != nil {
 		return nil, st.err
 	}
+	key, body, err := st.key(r, relPath)
+	if err != nil {
+		return []model.Violation{{In: "body", Message: "the request body could not be read: " + err.Error()}}, nil
+	}
+	st.mu.RLock()
+	vs, hit := st.cache[key]
+	st.mu.RUnlock()
+	if hit {
+		return vs, nil
+	}
+	vs = st.validate(r, op, relPath, body)
+	st.mu.Lock()
+	if len(st.cache) >= cacheSize {
+		clear(st.cache)
+	}
+	st.cache[key] = vs
+	st.mu.Unlock()
+	return vs, nil
+}
+
+// key reads what the outcome depends on; it returns the body it read.
+func (st *opState) key(r *http.Request, relPath string) (cacheKey, []byte, error) {
+	k := cacheKey{path: relPath, query: r.URL.RawQuery}
+	if len(st.headers) > 0 || st.cookies || r.Header.Get("Content-Type") != "" {
+		var b strings.Builder
+		b.WriteString(r.Header.Get("Content-Type"))
+		for _, h := range st.headers {
+			b.WriteByte(0)
+			b.WriteString(strings.Join(r.Header.Values(h), "\x00"))
+		}
+		if st.cookies {
+			b.WriteByte(0)
+			b.WriteString(strings.Join(r.Header.Values("Cookie"), "; "))
+		}
+		k.headers = b.String()
+	}
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(r.Body)
+		if err != nil {
+			return k, nil, err
+		}
+		k.body = maphash.Bytes(seed, body)
+		k.bodyLen = len(body)
+	}
+	return k, body, nil
+}
+
+func (st *opState) validate(r *http.Request, op *apidef.Operation, relPath string, body []byte) []model.Violation {
 	rr := r.Clone(r.Context())
 	u := *r.URL
 	u.Path = relPath
 	u.RawPath = ""
 	rr.URL = &u
-	rr.Body = r.Body
-	ok, errs := st.v.ValidateHttpRequestSyncWithPathItem(rr, st.pathItem, op.Path)
-	if ok {
-		return nil, nil
+	rr.Body = io.NopCloser(bytes.NewReader(body))
+	rr.ContentLength = int64(len(body))
+	var errs []*verrors.ValidationError
+	for _, c := range st.checks {
+		if ok, e := c(rr, st.pathItem, op.Path); !ok {
+			errs = append(errs, e...)
+		}
 	}
-	return Violations(errs), nil
+	errs = slices.DeleteFunc(errs, spurious)
+	if len(errs) == 0 {
+		return nil
+	}
+	return Violations(errs)
 }
 
 // Prewarm builds the validators of every operation now instead of on first use.
 func (v *Validator) Prewarm() error {
 	for _, op := range v.def.Operations {
 		st := v.state(op)
-		st.once.Do(func() { st.v, st.pathItem, st.err = build(v.def, op) })
+		st.once.Do(func() { st.build(v.def, op) })
 		if st.err != nil {
 			return st.err
 		}
@@ -83,35 +168,72 @@ func (v *Validator) state(op *apidef.Operation) *opState {
 	defer v.mu.Unlock()
 	st := v.ops[op]
 	if st == nil {
-		st = &opState{}
+		st = &opState{cache: map[cacheKey][]model.Violation{}}
 		v.ops[op] = st
 	}
 	return st
 }
 
-func build(def *apidef.Definition, op *apidef.Operation) (validator.Validator, *v3.PathItem, error) {
+// build makes the operation's validator and picks the checks it needs: only the parameter
+// locations the operation declares, and the body only if it takes one.
+func (st *opState) build(def *apidef.Definition, op *apidef.Operation) {
 	doc, err := OperationDocument(def, op)
 	if err != nil {
-		return nil, nil, err
+		st.err = err
+		return
 	}
 	d, err := libopenapi.NewDocument(doc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("validator for %s: %w", op.ID, err)
+		st.err = fmt.Errorf("validator for %s: %w", op.ID, err)
+		return
 	}
 	m, err := d.BuildV3Model()
 	if m == nil {
-		return nil, nil, fmt.Errorf("validator for %s: %w", op.ID, err)
+		st.err = fmt.Errorf("validator for %s: %w", op.ID, err)
+		return
 	}
 	pi := m.Model.Paths.PathItems.GetOrZero(op.Path)
 	if pi == nil {
-		return nil, nil, fmt.Errorf("validator for %s: path %s missing from rendered document", op.ID, op.Path)
+		st.err = fmt.Errorf("validator for %s: path %s missing from rendered document", op.ID, op.Path)
+		return
 	}
 	val := validator.NewValidatorFromV3Model(&m.Model,
 		config.WithoutSecurityValidation(),
 		config.WithFormatAssertions(),
 		config.WithURLEncodedBodyValidation(),
 	)
-	return val, pi, nil
+	st.v, st.pathItem = val, pi
+	pv := val.GetParameterValidator()
+	in := map[string]bool{}
+	for _, p := range op.Parameters {
+		in[p.In] = true
+		if p.In == "header" {
+			st.headers = append(st.headers, http.CanonicalHeaderKey(p.Name))
+		}
+	}
+	st.cookies = in["cookie"]
+	if in["path"] {
+		st.checks = append(st.checks, pv.ValidatePathParamsWithPathItem)
+	}
+	if in["query"] {
+		st.checks = append(st.checks, pv.ValidateQueryParamsWithPathItem)
+	}
+	if in["header"] {
+		st.checks = append(st.checks, pv.ValidateHeaderParamsWithPathItem)
+	}
+	if in["cookie"] {
+		st.checks = append(st.checks, pv.ValidateCookieParamsWithPathItem)
+	}
+	if op.RequestBody != nil {
+		st.checks = append(st.checks, val.GetRequestBodyValidator().ValidateRequestBodyWithPathItem)
+	}
+}
+
+// spurious reports validator findings that are not real violations. libopenapi-validator
+// checks allowReserved on form values after percent-decoding them, so a correctly encoded
+// reserved character ("%3A") would be reported; that check is dropped.
+func spurious(e *verrors.ValidationError) bool {
+	return e.ValidationType == helpers.URLEncodedValidation && e.ValidationSubType == helpers.ReservedValues
 }
 
 // OperationDocument renders op and every schema it reaches as a self-contained OpenAPI 3.1
@@ -246,7 +368,7 @@ func Violations(errs []*verrors.ValidationError) []model.Violation {
 
 func location(e *verrors.ValidationError) string {
 	switch {
-	case e.ValidationType == "requestBody" || e.ValidationType == "request":
+	case e.ValidationType == "requestBody" || e.ValidationType == "request" || e.ValidationType == helpers.URLEncodedValidation:
 		return "body"
 	case e.ValidationSubType == "path", e.ValidationSubType == "query", e.ValidationSubType == "header", e.ValidationSubType == "cookie":
 		return e.ValidationSubType

@@ -95,3 +95,31 @@ func TestPrewarm(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFormReservedCharacters(t *testing.T) {
+	def := &apidef.Definition{Operations: []*apidef.Operation{{ID: "search", Method: "POST", Path: "/search",
+		RequestBody: &apidef.RequestBody{Required: true, Content: []*apidef.MediaType{{Type: "application/x-www-form-urlencoded",
+			Schema: &apidef.Schema{Type: []string{"object"}, Required: []string{"q"}, Properties: map[string]*apidef.Schema{"q": {Type: []string{"string"}}}}}}}}}}
+	v := New(def)
+	tests := []struct {
+		name string
+		body string
+		want int
+	}{
+		{"percent-encoded reserved characters are fine", "q=%2A%3A%2A", 0},
+		{"missing required field", "x=1", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/search", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			got, err := v.Request(r, def.Operations[0], "/search")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.want {
+				t.Fatalf("got %d violations %+v, want %d", len(got), got, tt.want)
+			}
+		})
+	}
+}
