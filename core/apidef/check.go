@@ -1,8 +1,10 @@
 package apidef
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,104 +15,121 @@ import (
 )
 
 // Checker validates JSON values against the schemas of one Definition with the same JSON
-// Schema engine (and format assertions) that the request validator uses. Only schemas that
-// appear at the top of a parameter, header, media type or component can be checked.
-// A Checker is safe for concurrent use; each schema is compiled once, on first use.
+// Schema engine (and format assertions) that the request validator uses. Any schema of the
+// Definition can be checked, nested ones included.
+//
+// Every named schema is its own JSON Schema resource, loaded on first use: the engine's cost
+// grows with the size of a resource, so one resource per schema keeps large APIs (thousands
+// of schemas) cheap. A Checker is safe for concurrent use; each schema is compiled once.
 type Checker struct {
-	def      *Definition
-	once     sync.Once
-	initErr  error
-	compiler *jsonschema.Compiler
-	pointers map[*Schema]string
+	def   *Definition
+	once  sync.Once
+	names map[*Schema]string // named schemas, by pointer
+
 	mu       sync.Mutex
+	compiler *jsonschema.Compiler
+	inline   map[string]*Schema // resource URL -> unnamed schema
 	compiled map[*Schema]*jsonschema.Schema
+	failed   map[*Schema]error
 }
 
-const checkerURL = "gantry:///definition.json"
+const (
+	namedBase  = "gantry:///schemas/"
+	inlineBase = "gantry:///inline/"
+)
 
 // NewChecker returns a Checker for d. d must not change afterwards.
 func NewChecker(d *Definition) *Checker {
-	return &Checker{def: d, compiled: map[*Schema]*jsonschema.Schema{}}
+	return &Checker{def: d}
 }
 
 func (c *Checker) init() {
-	c.pointers = map[*Schema]string{}
-	for i, op := range c.def.Operations {
-		base := "/operations/" + strconv.Itoa(i)
-		for j, p := range op.Parameters {
-			c.add(p.Schema, fmt.Sprintf("%s/parameters/%d/schema", base, j))
-		}
-		if op.RequestBody != nil {
-			for k, mt := range op.RequestBody.Content {
-				c.add(mt.Schema, fmt.Sprintf("%s/requestBody/content/%d/schema", base, k))
-			}
-		}
-		for r, resp := range op.Responses {
-			for h, hd := range resp.Headers {
-				c.add(hd.Schema, fmt.Sprintf("%s/responses/%d/headers/%d/schema", base, r, h))
-			}
-			for k, mt := range resp.Content {
-				c.add(mt.Schema, fmt.Sprintf("%s/responses/%d/content/%d/schema", base, r, k))
-			}
-		}
-	}
+	c.names = make(map[*Schema]string, len(c.def.Schemas))
 	for name, s := range c.def.Schemas {
-		c.add(s, "/components/schemas/"+escapePointer(name))
+		c.names[s] = name
 	}
-	doc, err := json.Marshal(struct {
-		*Definition
-		Components struct {
-			Schemas map[string]*Schema `json:"schemas"`
-		} `json:"components"`
-	}{Definition: c.def, Components: struct {
-		Schemas map[string]*Schema `json:"schemas"`
-	}{c.def.Schemas}})
-	if err != nil {
-		c.initErr = fmt.Errorf("encoding definition: %w", err)
-		return
-	}
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(doc)))
-	if err != nil {
-		c.initErr = fmt.Errorf("decoding definition: %w", err)
-		return
-	}
+	c.inline = map[string]*Schema{}
+	c.compiled = map[*Schema]*jsonschema.Schema{}
+	c.failed = map[*Schema]error{}
 	c.compiler = helpers.NewCompilerWithOptions(config.NewValidationOptions(config.WithFormatAssertions()))
 	c.compiler.DefaultDraft(jsonschema.Draft2020)
-	if err := c.compiler.AddResource(checkerURL, v); err != nil {
-		c.initErr = fmt.Errorf("loading definition: %w", err)
-	}
+	c.compiler.UseLoader(loaderFunc(c.load))
 }
 
-func (c *Checker) add(s *Schema, ptr string) {
-	if s != nil {
-		if _, dup := c.pointers[s]; !dup {
-			c.pointers[s] = ptr
+type loaderFunc func(string) (any, error)
+
+func (f loaderFunc) Load(u string) (any, error) { return f(u) }
+
+// load serves the resources: named schemas by name, unnamed ones by their assigned URL.
+// It runs under c.mu (the compiler calls it while compiling).
+func (c *Checker) load(u string) (any, error) {
+	var s *Schema
+	if name, ok := strings.CutPrefix(u, namedBase); ok {
+		if un, err := url.PathUnescape(name); err == nil {
+			name = un
+		}
+		if s = c.def.Schemas[name]; s == nil {
+			return nil, fmt.Errorf("no schema named %q", name)
+		}
+	} else if s = c.inline[u]; s == nil {
+		return nil, fmt.Errorf("schema %q is outside the definition", u)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encoding schema: %w", err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return rewriteRefs(RewriteDiscriminators(doc)), nil
+}
+
+// rewriteRefs points every reference to a named schema at that schema's own resource.
+func rewriteRefs(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if s, ok := c.(string); ok && k == "$ref" {
+				if name, ok := strings.CutPrefix(s, SchemaRefPrefix); ok {
+					x[k] = namedBase + url.PathEscape(name)
+				}
+				continue
+			}
+			rewriteRefs(c)
+		}
+	case []any:
+		for _, c := range x {
+			rewriteRefs(c)
 		}
 	}
+	return v
 }
 
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-// Compile returns the compiled form of s, which must belong to the Checker's Definition.
+// Compile returns the compiled form of s, which must belong to the Checker's Definition (or
+// only refer to its named schemas).
 func (c *Checker) Compile(s *Schema) (*jsonschema.Schema, error) {
 	c.once.Do(c.init)
-	if c.initErr != nil {
-		return nil, c.initErr
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if js, ok := c.compiled[s]; ok {
 		return js, nil
 	}
-	ptr, ok := c.pointers[s]
-	if !ok {
-		return nil, fmt.Errorf("schema is not a top-level schema of the definition")
+	if err, ok := c.failed[s]; ok {
+		return nil, err
 	}
-	js, err := c.compiler.Compile(checkerURL + "#" + ptr)
+	var u string
+	if name, ok := c.names[s]; ok {
+		u = namedBase + url.PathEscape(name)
+	} else {
+		u = inlineBase + strconv.Itoa(len(c.inline))
+		c.inline[u] = s
+	}
+	js, err := c.compiler.Compile(u)
 	if err != nil {
-		return nil, fmt.Errorf("compiling schema at %s: %w", ptr, err)
+		err = fmt.Errorf("compiling schema: %w", err)
+		c.failed[s] = err
+		return nil, err
 	}
 	c.compiled[s] = js
 	return js, nil
@@ -121,7 +140,7 @@ func (c *Checker) Validate(s *Schema, raw []byte) error {
 	if s == nil {
 		return nil
 	}
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}

@@ -308,7 +308,16 @@ func OperationDocument(def *apidef.Definition, op *apidef.Operation) ([]byte, er
 	if len(used) > 0 {
 		doc["components"] = map[string]any{"schemas": used}
 	}
-	return json.Marshal(doc)
+	// Discriminators select one branch; libopenapi-validator would check every branch.
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	var generic any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return nil, err
+	}
+	return json.Marshal(apidef.RewriteDiscriminators(generic))
 }
 
 // walkSchema calls fn on s and every schema nested in it (not following refs).

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/config"
+	"github.com/gantry-dev/gantry/core/spec"
+	"github.com/gantry-dev/gantry/core/workspace"
+	gateway "github.com/gantry-dev/gantry/embedded-gateway"
+	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+)
+
+// mockFlags are the options of `gantry mock`.
+type mockFlags struct {
+	listen     string
+	basePath   string
+	noRecord   bool
+	noValidate bool
+	bodyLimit  int64
+}
+
+func newMockCmd(g *globals) *cobra.Command {
+	var f mockFlags
+	cmd := &cobra.Command{
+		Use:   "mock SPEC|API...",
+		Short: "Serve mock responses for one or more APIs (files or workspace APIs) on one listener",
+		Long: "Serve every operation of the given APIs from generated and example responses, validating\n" +
+			"each request against the spec. An argument is a spec file (watched: edits are live within a\n" +
+			"second; a broken edit keeps the last good routes) or the name of an API in the workspace.\n" +
+			"Every exchange is recorded in the workspace (see `gantry traffic`).\n\n" +
+			"Responses follow Prism's conventions: `Prefer: code=404`, `Prefer: example=NAME`,\n" +
+			"`Prefer: dynamic=true`; the lowest 2xx by default.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runMock(cmd.Context(), g, f, args) },
+	}
+	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4010", "address to listen on")
+	cmd.Flags().StringVar(&f.basePath, "base-path", "", "mount the APIs here instead of their servers[0] path (/ for the root)")
+	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "do not record exchanges in the workspace")
+	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "do not validate requests against the spec")
+	cmd.Flags().Int64Var(&f.bodyLimit, "capture-body-limit", 64<<10, "bytes of each body to record")
+	return cmd
+}
+
+func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error {
+	log := g.logger()
+	start := time.Now()
+	st, dbPath, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var files []config.FileSpec
+	var static []*config.API
+	for _, arg := range args {
+		if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+			files = append(files, config.FileSpec{Path: arg, BasePath: f.basePath})
+			continue
+		}
+		def, rev, err := workspace.Definition(ctx, st, arg)
+		if err != nil {
+			return fmt.Errorf("%s is neither a spec file nor a workspace API: %w", arg, err)
+		}
+		a, err := config.NewAPI(arg, fmt.Sprintf("workspace:%s@%d", arg, rev.ID), f.basePath, def)
+		if err != nil {
+			return err
+		}
+		static = append(static, a)
+	}
+
+	var rec *capture.Recorder
+	if !f.noRecord {
+		rec = capture.New(st, capture.Options{Logger: log})
+	}
+	gw := gateway.New(gateway.Options{
+		Logger:         log,
+		Recorder:       rec,
+		Capture:        capture.CaptureOptions{BodyLimit: f.bodyLimit},
+		SkipValidation: f.noValidate,
+	})
+
+	var src config.Source
+	if len(files) > 0 {
+		src = &config.FileSource{
+			Specs:  files,
+			Static: static,
+			Load:   loadSpecFile(g),
+			Logger: log,
+			OnError: func(err error) {
+				fmt.Fprintf(g.stderr, "reload failed, still serving the last good version:\n%v\n", err)
+			},
+		}
+	} else {
+		src = config.Static(&config.Snapshot{Revision: 1, APIs: static})
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	snaps := make(chan *config.Snapshot)
+	srcErr := make(chan error, 1)
+	go func() { srcErr <- src.Run(runCtx, snaps) }()
+	var first *config.Snapshot
+	select {
+	case first = <-snaps:
+	case err := <-srcErr:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := gw.Apply(first); err != nil {
+		return err
+	}
+	go func() {
+		for {
+			select {
+			case s := <-snaps:
+				if err := gw.Apply(s); err != nil {
+					fmt.Fprintf(g.stderr, "reload rejected, still serving the last good version: %v\n", err)
+				} else {
+					fmt.Fprintf(g.stderr, "reloaded (revision %d)\n", s.Revision)
+				}
+			case <-runCtx.Done():
+				return
+			}
+		}
+	}()
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", f.listen, err)
+	}
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := "http://" + ln.Addr().String()
+	for _, a := range first.APIs {
+		fmt.Fprintf(g.stdout, "Mocking %s (%s %s, %d ops) at %s%s\n", a.Name, a.Definition.Title, a.Definition.Version,
+			len(a.Definition.Operations), base, a.BasePath+"/")
+	}
+	if rec != nil {
+		fmt.Fprintf(g.stdout, "Recording exchanges in %s\n", dbPath)
+	}
+	fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop.\n", time.Since(start).Round(time.Millisecond))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	case err := <-srcErr:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("spec watcher stopped", "err", err)
+		}
+		<-ctx.Done()
+	}
+	cancel()
+	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	_ = srv.Shutdown(shutCtx)
+	if rec != nil {
+		if err := rec.Close(shutCtx); err != nil {
+			log.Error("flushing recorder", "err", err)
+		}
+		s := rec.Stats()
+		fmt.Fprintf(g.stderr, "stopped: recorded %d exchange%s (%d written, %d dropped, %d failed)\n",
+			s.Recorded, plural(int(s.Recorded)), s.Written, s.Dropped, s.Failed)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+// loadSpecFile adapts spec.Load to config.LoadFunc, printing the importer's warnings.
+func loadSpecFile(g *globals) config.LoadFunc {
+	return func(path string) (*apidef.Definition, []string, error) {
+		s, warns, err := spec.Load(path, spec.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		printWarnings(g, warns)
+		dir := filepath.Dir(s.Path)
+		files := make([]string, 0, len(s.Files))
+		for _, f := range s.Files {
+			files = append(files, filepath.Join(dir, filepath.FromSlash(f.Path)))
+		}
+		return s.Definition, files, nil
+	}
+}
