@@ -20,7 +20,7 @@ func benchGateway(b *testing.B, opts gateway.Options) *gateway.Gateway {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, err := config.NewAPI("petstore", "", "", s.Definition)
+	api, err := config.NewAPI("petstore", "", "", s.Definition, "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestCorpusConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			def := s.Definition
-			api, err := config.NewAPI(apidef.Slug(def.Title), path, "", def)
+			api, err := config.NewAPI(apidef.Slug(def.Title), path, "", def, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -41,7 +41,7 @@ func newGateway(t *testing.T, opts gateway.Options, apis ...*config.API) *gatewa
 
 func mustAPI(t *testing.T, name, basePath string, def *apidef.Definition) *config.API {
 	t.Helper()
-	a, err := config.NewAPI(name, "", basePath, def)
+	a, err := config.NewAPI(name, "", basePath, def, "")
 	if err != nil {
 		t.Fatal(err)
 	}

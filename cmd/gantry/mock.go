@@ -71,7 +71,7 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 		if err != nil {
 			return fmt.Errorf("%s is neither a spec file nor a workspace API: %w", arg, err)
 		}
-		a, err := config.NewAPI(arg, fmt.Sprintf("workspace:%s@%d", arg, rev.ID), f.basePath, def)
+		a, err := config.NewAPI(arg, fmt.Sprintf("workspace:%s@%d", arg, rev.ID), f.basePath, def, rev.Hash)
 		if err != nil {
 			return err
 		}
@@ -153,6 +153,10 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 	}
 	fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop.\n", time.Since(start).Round(time.Millisecond))
 
+	if rec != nil {
+		go reportDrops(runCtx, g, rec)
+	}
+
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -195,5 +199,26 @@ func loadSpecFile(g *globals) config.LoadFunc {
 			files = append(files, filepath.Join(dir, filepath.FromSlash(f.Path)))
 		}
 		return s.Definition, files, nil
+	}
+}
+
+// reportDrops warns, at most every few seconds, when the recorder had to drop exchanges
+// because the workspace could not keep up.
+func reportDrops(ctx context.Context, g *globals, rec *capture.Recorder) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s := rec.Stats()
+			if s.Dropped > last {
+				fmt.Fprintf(g.stderr, "warning: %d exchange%s not recorded (the workspace could not keep up; %d dropped in all)\n",
+					s.Dropped-last, plural(int(s.Dropped-last)), s.Dropped)
+				last = s.Dropped
+			}
+		}
 	}
 }

@@ -53,18 +53,22 @@ func NormalizeBasePath(p string) string {
 }
 
 // NewAPI builds an API entry for def; basePath "" (not set) takes the definition's own
-// BasePath, and "/" mounts at the root.
-func NewAPI(name, source, basePath string, def *apidef.Definition) (*API, error) {
+// BasePath, and "/" mounts at the root. hash identifies def's content (a stored revision's
+// hash, say); "" computes one from def.
+func NewAPI(name, source, basePath string, def *apidef.Definition, hash string) (*API, error) {
 	bp := def.BasePath
 	if basePath != "" {
 		bp = basePath
 	}
-	b, err := json.Marshal(def)
-	if err != nil {
-		return nil, fmt.Errorf("hashing definition of %s: %w", name, err)
+	if hash == "" {
+		b, err := json.Marshal(def)
+		if err != nil {
+			return nil, fmt.Errorf("hashing definition of %s: %w", name, err)
+		}
+		sum := sha256.Sum256(b)
+		hash = hex.EncodeToString(sum[:])
 	}
-	sum := sha256.Sum256(b)
-	return &API{Name: name, BasePath: NormalizeBasePath(bp), Definition: def, Source: source, Hash: hex.EncodeToString(sum[:])}, nil
+	return &API{Name: name, BasePath: NormalizeBasePath(bp), Definition: def, Source: source, Hash: hash}, nil
 }
 
 // Equal reports whether a and b configure the gateway identically (revisions aside).

@@ -182,7 +182,7 @@ func (s *FileSource) load(rev uint64) (*Snapshot, []string, error) {
 		if name == "" {
 			name = apidef.Slug(def.Title)
 		}
-		a, err := NewAPI(name, fs.Path, fs.BasePath, def)
+		a, err := NewAPI(name, fs.Path, fs.BasePath, def, "")
 		if err != nil {
 			return nil, nil, err
 		}

@@ -17,6 +17,50 @@ const exchangeColumns = `id, started_at, duration, api, operation, mode, client_
 	request_headers, request_body, request_size, status, response_headers, response_body, response_size,
 	violations, warnings`
 
+// insertChunk is how many rows one INSERT statement carries (20 columns each, far below
+// SQLite's limit of 32766 parameters).
+const insertChunk = 32
+
+// exchangeColumnCount is the number of columns in exchangeColumns.
+const exchangeColumnCount = 20
+
+// insertSQL returns an INSERT of n rows.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO exchanges (` + exchangeColumns + `) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	}
+	return b.String()
+}
+
+// exchangeRow returns the column values of x in exchangeColumns order.
+func exchangeRow(x *model.Exchange) ([]any, error) {
+	reqH, err := jsonOrNull(len(x.RequestHeaders) > 0, x.RequestHeaders)
+	if err != nil {
+		return nil, fmt.Errorf("exchange %s: request headers: %w", x.ID, err)
+	}
+	respH, err := jsonOrNull(len(x.ResponseHeaders) > 0, x.ResponseHeaders)
+	if err != nil {
+		return nil, fmt.Errorf("exchange %s: response headers: %w", x.ID, err)
+	}
+	viol, err := jsonOrNull(len(x.Violations) > 0, x.Violations)
+	if err != nil {
+		return nil, fmt.Errorf("exchange %s: violations: %w", x.ID, err)
+	}
+	warn, err := jsonOrNull(len(x.Warnings) > 0, x.Warnings)
+	if err != nil {
+		return nil, fmt.Errorf("exchange %s: warnings: %w", x.ID, err)
+	}
+	return []any{x.ID, toMicros(x.StartedAt), int64(x.Duration), x.API, x.Operation,
+		x.Mode, x.ClientAddr, x.Method, x.URL, x.Host, x.Proto,
+		reqH, x.RequestBody, x.RequestSize, x.Status, respH, x.ResponseBody, x.ResponseSize,
+		viol, warn}, nil
+}
+
 // AppendExchanges stores a batch of exchanges in one transaction with one prepared statement:
 // either all are stored or, on any error, none. An ID that is already stored or repeated in
 // the batch is an error wrapping store.ErrConflict. An empty batch does nothing.
@@ -33,34 +77,39 @@ func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error
 		}
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (`+exchangeColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("preparing insert: %w", err)
-		}
-		defer stmt.Close()
-		for _, x := range xs {
-			reqH, err := jsonOrNull(len(x.RequestHeaders) > 0, x.RequestHeaders)
-			if err != nil {
-				return fmt.Errorf("exchange %s: request headers: %w", x.ID, err)
+		// Rows go in by multi-row INSERTs of up to insertChunk rows: each statement execution
+		// has a fixed cost in database/sql and the driver that one row per statement pays
+		// again and again.
+		var full *sql.Stmt
+		defer func() {
+			if full != nil {
+				full.Close()
 			}
-			respH, err := jsonOrNull(len(x.ResponseHeaders) > 0, x.ResponseHeaders)
-			if err != nil {
-				return fmt.Errorf("exchange %s: response headers: %w", x.ID, err)
+		}()
+		args := make([]any, 0, insertChunk*exchangeColumnCount)
+		for start := 0; start < len(xs); start += insertChunk {
+			chunk := xs[start:min(start+insertChunk, len(xs))]
+			args = args[:0]
+			for _, x := range chunk {
+				row, err := exchangeRow(x)
+				if err != nil {
+					return err
+				}
+				args = append(args, row...)
 			}
-			viol, err := jsonOrNull(len(x.Violations) > 0, x.Violations)
-			if err != nil {
-				return fmt.Errorf("exchange %s: violations: %w", x.ID, err)
+			var err error
+			if len(chunk) == insertChunk {
+				if full == nil {
+					if full, err = tx.PrepareContext(ctx, insertSQL(insertChunk)); err != nil {
+						return fmt.Errorf("preparing insert: %w", err)
+					}
+				}
+				_, err = full.ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, insertSQL(len(chunk)), args...)
 			}
-			warn, err := jsonOrNull(len(x.Warnings) > 0, x.Warnings)
 			if err != nil {
-				return fmt.Errorf("exchange %s: warnings: %w", x.ID, err)
-			}
-			if _, err := stmt.ExecContext(ctx, x.ID, toMicros(x.StartedAt), int64(x.Duration), x.API, x.Operation,
-				x.Mode, x.ClientAddr, x.Method, x.URL, x.Host, x.Proto,
-				reqH, x.RequestBody, x.RequestSize, x.Status, respH, x.ResponseBody, x.ResponseSize,
-				viol, warn); err != nil {
-				return wrapWrite(fmt.Sprintf("storing exchange %s", x.ID), err)
+				return wrapWrite(fmt.Sprintf("storing exchanges %s to %s", chunk[0].ID, chunk[len(chunk)-1].ID), err)
 			}
 		}
 		return nil
