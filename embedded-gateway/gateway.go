@@ -44,9 +44,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// SkipValidation turns request validation off.
 	SkipValidation bool
-	// CORS answers preflight requests and adds Access-Control-Allow-Origin to responses
-	// that carry an Origin, as Prism does. Nil means on.
-	CORS *bool
+	// CORS answers preflight requests and adds Access-Control-Allow-Origin (the request's
+	// Origin, with credentials) to responses, as Prism does; meant for local mocking.
+	// False leaves CORS to the API.
+	CORS bool
 }
 
 // Gateway serves the APIs of the snapshot last applied. It is safe for concurrent use.
@@ -69,9 +70,16 @@ type state struct {
 
 type apiRuntime struct {
 	api       *config.API
+	base      string // normalised BasePath
 	validator *validate.Validator
 	responder *mock.Responder
+	secrets   []secret // credentials the spec declares, redacted in captures
+	log       *slog.Logger
+	warnOnce  sync.Once
 }
+
+// secret is a header or query parameter that carries an API key.
+type secret struct{ in, name string }
 
 type boundOp struct {
 	api *apiRuntime
@@ -99,12 +107,16 @@ func New(opts Options) *Gateway {
 // Apply compiles s and makes it the configuration in force. If s cannot be compiled the
 // previous configuration stays and the error says why.
 func (g *Gateway) Apply(s *config.Snapshot) error {
-	st, err := compile(s)
+	st, err := compile(s, g.state.Load(), g.log)
 	g.mu.Lock()
 	g.lastErr = err
 	g.mu.Unlock()
 	if err != nil {
-		g.log.Error("configuration rejected; keeping the last good one", "revision", s.Revision, "err", err)
+		var rev uint64
+		if s != nil {
+			rev = s.Revision
+		}
+		g.log.Error("configuration rejected; keeping the last good one", "revision", rev, "err", err)
 		return err
 	}
 	g.state.Store(st)
@@ -119,33 +131,59 @@ func (g *Gateway) Snapshot() (*config.Snapshot, error) {
 	return g.state.Load().snap, g.lastErr
 }
 
-func compile(s *config.Snapshot) (*state, error) {
+// compile builds the routing state for s. Runtimes (validators, responders and their caches)
+// of APIs whose name, mount and content are unchanged are carried over from prev.
+func compile(s *config.Snapshot, prev *state, log *slog.Logger) (*state, error) {
 	if s == nil {
 		return nil, errors.New("nil snapshot")
 	}
+	reuse := map[runtimeKey]*apiRuntime{}
+	if prev != nil {
+		for _, rt := range prev.apis {
+			reuse[keyOf(rt.api)] = rt
+		}
+	}
 	st := &state{snap: s, table: &route.Table[*boundOp]{}}
 	var errs []error
-	names := map[string]bool{}
-	for _, a := range s.APIs {
+	sources := map[string]string{}
+	for i, a := range s.APIs {
 		if a == nil || a.Definition == nil {
-			errs = append(errs, errors.New("API without a definition"))
+			name := fmt.Sprintf("#%d", i+1)
+			if a != nil {
+				name = fmt.Sprintf("%q (%s)", a.Name, a.Source)
+			}
+			errs = append(errs, fmt.Errorf("API %s has no definition", name))
 			continue
 		}
-		if names[a.Name] {
-			errs = append(errs, fmt.Errorf("API name %q used twice", a.Name))
+		if src, dup := sources[a.Name]; dup {
+			errs = append(errs, fmt.Errorf("API name %q is used by both %s and %s; give one of them another name", a.Name, src, a.Source))
 			continue
 		}
-		names[a.Name] = true
-		checker := apidef.NewChecker(a.Definition)
-		rt := &apiRuntime{
-			api:       a,
-			validator: validate.New(a.Definition),
-			responder: mock.NewResponder(a.Definition, checker, mock.Options{}),
+		sources[a.Name] = a.Source
+		base := config.NormalizeBasePath(a.BasePath)
+		rt := reuse[keyOf(a)]
+		if rt == nil {
+			rt = &apiRuntime{
+				api:       a,
+				base:      base,
+				validator: validate.New(a.Definition),
+				responder: mock.NewResponder(a.Definition, apidef.NewChecker(a.Definition), mock.Options{}),
+				log:       log,
+			}
+			for _, sch := range a.Definition.SecuritySchemes {
+				if sch.Type == "apiKey" && (sch.In == "header" || sch.In == "query" || sch.In == "") {
+					in := sch.In
+					if in == "" {
+						in = "header"
+					}
+					rt.secrets = append(rt.secrets, secret{in: in, name: sch.Name})
+				}
+			}
 		}
 		st.apis = append(st.apis, rt)
 		for _, op := range a.Definition.Operations {
-			if err := st.table.Add(op.Method, a.BasePath+op.Path, &boundOp{api: rt, op: op}); err != nil {
-				errs = append(errs, fmt.Errorf("API %s: %w", a.Name, err))
+			if err := st.table.Add(op.Method, base+op.Path, &boundOp{api: rt, op: op}); err != nil {
+				errs = append(errs, fmt.Errorf("API %s (%s): %w", a.Name, a.Source, err))
 			}
 		}
 	}
@@ -155,10 +193,26 @@ func compile(s *config.Snapshot) (*state, error) {
 	return st, nil
 }
 
+type runtimeKey struct{ name, base, hash string }
+
+func keyOf(a *config.API) runtimeKey {
+	return runtimeKey{a.Name, config.NormalizeBasePath(a.BasePath), a.Hash}
+}
+
 // ServeHTTP serves one request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
 
-func (g *Gateway) corsOn() bool { return g.opts.CORS == nil || *g.opts.CORS }
+func (g *Gateway) corsOn() bool { return g.opts.CORS }
+
+// headerSafe makes s usable as a header value: one line, printable.
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	st := g.state.Load()
@@ -171,8 +225,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.URL.EscapedPath()
 	m, res, allowed := st.table.Lookup(r.Method, path)
-	if r.Method == http.MethodOptions && g.corsOn() && r.Header.Get("Access-Control-Request-Method") != "" && res != route.NotFound {
-		g.preflight(w, r, st, path)
+	if r.Method == http.MethodOptions && res == route.MethodNotAllowed {
+		if g.corsOn() && r.Header.Get("Access-Control-Request-Method") != "" {
+			g.preflight(w, r, st, path)
+			return
+		}
+		// A plain OPTIONS on a known path that declares no OPTIONS operation.
+		w.Header().Set("Allow", strings.Join(append(allowed, "OPTIONS"), ", "))
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	switch res {
@@ -180,6 +240,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, notFound(st, r))
 		return
 	case route.MethodNotAllowed:
+		allowed = append(allowed, "OPTIONS")
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		problem.Error(w, r, http.StatusMethodNotAllowed, "method-not-allowed",
 			fmt.Sprintf("%s is not declared for %s; allowed: %s.", r.Method, m.Template, strings.Join(allowed, ", ")))
@@ -190,6 +251,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		x.API = b.api.api.Name
 		x.Operation = b.op.ID
 		x.Mode = "mock"
+		if !g.opts.Capture.KeepSecrets {
+			for _, s := range b.api.secrets {
+				capture.RedactSecret(x, s.in, s.name)
+			}
+		}
 	}
 	if d := checkSecurity(b.api.api.Definition, b.op, r); d != nil {
 		for _, c := range d.challenges {
@@ -217,14 +283,21 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	if !g.opts.SkipValidation {
-		rel := strings.TrimPrefix(r.URL.Path, b.api.api.BasePath)
+		rel := strings.TrimPrefix(path, b.api.base)
 		if rel == "" {
 			rel = "/"
 		}
 		vs, err := b.api.validator.Request(r, b.op, rel)
 		if err != nil {
-			g.log.Warn("request validator unavailable", "api", b.api.api.Name, "operation", b.op.ID, "err", err)
-			w.Header().Add("Gantry-Warning", "request not validated: "+err.Error())
+			// The error is cached per operation; say so once, not on every request.
+			b.api.warnOnce.Do(func() {
+				g.log.Warn("request validator unavailable; requests are served unvalidated", "api", b.api.api.Name, "operation", b.op.ID, "err", err)
+			})
+			warning := "request not validated: " + err.Error()
+			w.Header().Add(mock.WarningHeader, headerSafe(warning))
+			if x != nil {
+				x.Warnings = append(x.Warnings, warning)
+			}
 		}
 		if r.GetBody != nil {
 			r.Body, _ = r.GetBody()
@@ -256,6 +329,8 @@ func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, st *state, p
 		h.Set("Access-Control-Allow-Headers", reqH)
 	}
 	h.Set("Access-Control-Max-Age", "600")
+	h.Add("Vary", "Access-Control-Request-Method")
+	h.Add("Vary", "Access-Control-Request-Headers")
 	h.Set("Allow", strings.Join(append(methods, "OPTIONS"), ", "))
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -263,7 +338,7 @@ func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, st *state, p
 func notFound(st *state, r *http.Request) *problem.Details {
 	var bases []string
 	for _, a := range st.apis {
-		bp := a.api.BasePath
+		bp := a.base
 		if bp == "" {
 			bp = "/"
 		}

@@ -51,7 +51,7 @@ func mustAPI(t *testing.T, name, basePath string, def *apidef.Definition) *confi
 func TestGatewayResponses(t *testing.T) {
 	shop := load(t, "secure.yaml")
 	pets := load(t, "petstore.yaml")
-	gw := newGateway(t, gateway.Options{},
+	gw := newGateway(t, gateway.Options{CORS: true},
 		mustAPI(t, "shop", "", shop),
 		mustAPI(t, "pets", "", pets),
 	)
@@ -74,7 +74,8 @@ func TestGatewayResponses(t *testing.T) {
 		{"406 when nothing fits", "GET", "/api/v2/orders?limit=2", map[string]string{key: "k", "Accept": "application/xml"}, "", 406, problem.ContentType, nil, []string{"application/json", "text/csv"}},
 		{"prefer code", "GET", "/api/v2/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6", map[string]string{"Prefer": "code=404"}, "", 404, "application/problem+json", nil, nil},
 		{"unknown path 404", "GET", "/api/v2/nothing", nil, "", 404, problem.ContentType, nil, []string{"/api/v2 (shop)", "/v1 (pets)"}},
-		{"wrong method 405", "DELETE", "/api/v2/orders", nil, "", 405, problem.ContentType, map[string]string{"Allow": "GET, HEAD, POST"}, nil},
+		{"wrong method 405", "DELETE", "/api/v2/orders", nil, "", 405, problem.ContentType, map[string]string{"Allow": "GET, HEAD, POST, OPTIONS"}, nil},
+		{"plain options", "OPTIONS", "/api/v2/orders", nil, "", 204, "", map[string]string{"Allow": "GET, HEAD, POST, OPTIONS"}, nil},
 		{"missing api key 401", "GET", "/api/v2/orders?limit=2", nil, "", 401, problem.ContentType, map[string]string{"WWW-Authenticate": `APIKey header="X-API-Key"`}, []string{"X-API-Key"}},
 		{"either of two schemes 401", "POST", "/api/v2/orders", nil, `{}`, 401, problem.ContentType, nil, []string{"Basic", "Bearer"}},
 		{"operation without security", "GET", "/api/v2/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6", nil, "", 200, "application/json", nil, nil},
@@ -315,5 +316,129 @@ func TestHotReload(t *testing.T) {
 				t.Fatalf("GET %s = %d, want %d", st.target, got, st.wantNow)
 			}
 		})
+	}
+}
+
+func TestGatewayEdgeCases(t *testing.T) {
+	shop := load(t, "secure.yaml")
+	t.Run("apply nil keeps serving", func(t *testing.T) {
+		gw := newGateway(t, gateway.Options{}, mustAPI(t, "shop", "", shop))
+		if err := gw.Apply(nil); err == nil {
+			t.Fatal("nil snapshot accepted")
+		}
+	})
+	t.Run("body over the limit is 413", func(t *testing.T) {
+		gw := newGateway(t, gateway.Options{MaxBodyBytes: 16}, mustAPI(t, "shop", "", shop))
+		r := httptest.NewRequest("POST", "/api/v2/orders", strings.NewReader(`{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","total":3}`))
+		r.Header.Set("Authorization", "Bearer t")
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, r)
+		if rec.Code != 413 || rec.Header().Get("Content-Type") != problem.ContentType {
+			t.Fatalf("status %d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("snapshot base path is normalised", func(t *testing.T) {
+		a := mustAPI(t, "shop", "", shop)
+		a.BasePath = "/shop/"
+		gw := newGateway(t, gateway.Options{}, a)
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, httptest.NewRequest("GET", "/shop/health", nil))
+		if rec.Code != 204 {
+			t.Fatalf("status %d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("no CORS unless asked", func(t *testing.T) {
+		gw := newGateway(t, gateway.Options{}, mustAPI(t, "shop", "", shop))
+		r := httptest.NewRequest("GET", "/api/v2/health", nil)
+		r.Header.Set("Origin", "http://evil.test")
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, r)
+		if v := rec.Header().Get("Access-Control-Allow-Origin"); v != "" {
+			t.Fatalf("CORS header %q without Options.CORS", v)
+		}
+	})
+}
+
+func TestSecurityRequirements(t *testing.T) {
+	def := &apidef.Definition{
+		SecuritySchemes: map[string]*apidef.SecurityScheme{
+			"key":    {Type: "apiKey", In: "query", Name: "sig"},
+			"bearer": {Type: "http", Scheme: "bearer"},
+			"cookie": {Type: "apiKey", In: "cookie", Name: "session"},
+		},
+		Operations: []*apidef.Operation{{ID: "op", Method: "GET", Path: "/x",
+			Security:         []apidef.SecurityRequirement{{"key": nil, "bearer": nil}, {"cookie": nil}},
+			SecurityDeclared: true,
+			Responses:        []*apidef.Response{{Status: "204"}}}},
+	}
+	gw := newGateway(t, gateway.Options{}, mustAPI(t, "s", "/", def))
+	tests := []struct {
+		name   string
+		target string
+		header map[string]string
+		want   int
+		detail string
+	}{
+		{"both of the first requirement", "/x?sig=1", map[string]string{"Authorization": "Bearer t"}, 204, ""},
+		{"the second requirement", "/x", map[string]string{"Cookie": "session=abc"}, 204, ""},
+		{"only half of the first", "/x?sig=1", nil, 401, "bearer (Authorization: Bearer) and key (API key in query"},
+		{"wrong scheme", "/x?sig=1", map[string]string{"Authorization": "Basic dTpw"}, 401, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", tt.target, nil)
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			gw.ServeHTTP(rec, r)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+			if tt.want == 401 && rec.Header().Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+			if tt.detail != "" && !strings.Contains(rec.Body.String(), tt.detail) {
+				t.Errorf("detail lacks %q: %s", tt.detail, rec.Body)
+			}
+		})
+	}
+}
+
+// TestSpecDeclaredKeysRedacted checks that an API key the spec declares under a name the
+// recorder does not know by default is still redacted in the capture.
+func TestSpecDeclaredKeysRedacted(t *testing.T) {
+	def := &apidef.Definition{
+		SecuritySchemes: map[string]*apidef.SecurityScheme{
+			"h": {Type: "apiKey", In: "header", Name: "X-Partner-Secret"},
+			"q": {Type: "apiKey", In: "query", Name: "sig"},
+		},
+		Operations: []*apidef.Operation{{ID: "op", Method: "GET", Path: "/x", Responses: []*apidef.Response{{Status: "204"}}}},
+	}
+	var mu sync.Mutex
+	var got []*model.Exchange
+	rec := capture.New(capture.SinkFunc(func(_ context.Context, xs []*model.Exchange) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, xs...)
+		return nil
+	}), capture.Options{})
+	gw := newGateway(t, gateway.Options{Recorder: rec}, mustAPI(t, "s", "/", def))
+	r := httptest.NewRequest("GET", "/x?sig=topsecret&page=2", nil)
+	r.Header.Set("X-Partner-Secret", "hunter2")
+	gw.ServeHTTP(httptest.NewRecorder(), r)
+	if err := rec.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d exchanges", len(got))
+	}
+	x := got[0]
+	if strings.Contains(x.URL, "topsecret") || !strings.Contains(x.URL, "page=2") {
+		t.Errorf("URL %q", x.URL)
+	}
+	if v := x.RequestHeaders.Get("X-Partner-Secret"); v != capture.Redacted {
+		t.Errorf("header captured as %q", v)
 	}
 }

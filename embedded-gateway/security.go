@@ -23,7 +23,7 @@ func checkSecurity(def *apidef.Definition, op *apidef.Operation, r *http.Request
 	if len(reqs) == 0 {
 		return nil
 	}
-	var missing []string
+	var options []string // one per requirement: what it needs, "a and b"
 	challenges := map[string]bool{}
 	for _, req := range reqs {
 		if len(req) == 0 {
@@ -35,22 +35,24 @@ func checkSecurity(def *apidef.Definition, op *apidef.Operation, r *http.Request
 		}
 		sort.Strings(names)
 		ok := true
+		var needs []string
 		for _, name := range names {
 			sch := def.SecuritySchemes[name]
 			if sch == nil {
 				continue // an undeclared scheme cannot be checked; the importer warns about it
 			}
+			needs = append(needs, describe(name, sch))
 			if !present(sch, r) {
 				ok = false
-				missing = append(missing, describe(name, sch))
 				challenges[challenge(sch)] = true
 			}
 		}
 		if ok {
 			return nil
 		}
+		options = append(options, strings.Join(needs, " and "))
 	}
-	f := &securityFailure{detail: fmt.Sprintf("Operation %s requires credentials: %s.", op.ID, strings.Join(dedupe(missing), " or "))}
+	f := &securityFailure{detail: fmt.Sprintf("Operation %s requires credentials: %s.", op.ID, strings.Join(dedupe(options), ", or "))}
 	for c := range challenges {
 		f.challenges = append(f.challenges, c)
 	}

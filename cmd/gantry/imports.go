@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -139,8 +139,8 @@ func newAPIsCmd(g *globals) *cobra.Command {
 				_, err = g.stdout.Write(doc)
 				return err
 			}
-			if err := os.WriteFile(out, doc, 0o644); err != nil {
-				return err
+			if err := writeFileAtomic(out, func(w io.Writer) error { _, err := w.Write(doc); return err }); err != nil {
+				return fmt.Errorf("writing %s: %w", out, err)
 			}
 			fmt.Fprintf(g.stderr, "wrote %s (%d bytes)\n", out, len(doc))
 			return nil

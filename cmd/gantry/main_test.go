@@ -66,7 +66,8 @@ func TestCLIWorkflow(t *testing.T) {
 		{"export unknown", []string{"apis", "export", "nope"}, 1, nil, []string{"nope"}},
 		{"traffic list empty json", []string{"traffic", "list", "--json"}, 0, []string{"[]"}, nil},
 		{"bad status filter", []string{"traffic", "list", "--status", "9xx"}, 1, nil, []string{"--status"}},
-		{"mock unknown API", []string{"mock", "nope"}, 1, nil, []string{"neither a spec file nor a workspace API"}},
+		{"mock unknown API", []string{"mock", "nope"}, 1, nil, []string{"not a spec file", "not an API in the workspace"}},
+		{"bad log level", []string{"apis", "list", "--log-level", "loud"}, 1, nil, []string{"--log-level"}},
 		{"remove", []string{"apis", "remove", "pets"}, 0, []string{"removed pets"}, nil},
 		{"remove again", []string{"apis", "remove", "pets"}, 1, nil, []string{"not found"}},
 	}

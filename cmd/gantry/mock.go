@@ -15,6 +15,7 @@ import (
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/config"
 	"github.com/gantry-dev/gantry/core/spec"
+	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/workspace"
 	gateway "github.com/gantry-dev/gantry/embedded-gateway"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
@@ -27,6 +28,7 @@ type mockFlags struct {
 	noRecord   bool
 	noValidate bool
 	bodyLimit  int64
+	noCORS     bool
 }
 
 func newMockCmd(g *globals) *cobra.Command {
@@ -47,7 +49,8 @@ func newMockCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&f.basePath, "base-path", "", "mount the APIs here instead of their servers[0] path (/ for the root)")
 	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "do not record exchanges in the workspace")
 	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "do not validate requests against the spec")
-	cmd.Flags().Int64Var(&f.bodyLimit, "capture-body-limit", 64<<10, "bytes of each body to record")
+	cmd.Flags().Int64Var(&f.bodyLimit, "capture-body-limit", 64<<10, "bytes of each body to record (0: the default, negative: none)")
+	cmd.Flags().BoolVar(&f.noCORS, "no-cors", false, "do not answer CORS preflights or add Access-Control-Allow-Origin")
 	return cmd
 }
 
@@ -63,13 +66,20 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 	var files []config.FileSpec
 	var static []*config.API
 	for _, arg := range args {
-		if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+		fi, statErr := os.Stat(arg)
+		if statErr == nil && !fi.IsDir() {
 			files = append(files, config.FileSpec{Path: arg, BasePath: f.basePath})
 			continue
 		}
 		def, rev, err := workspace.Definition(ctx, st, arg)
+		if errors.Is(err, store.ErrNotFound) {
+			if statErr == nil {
+				statErr = fmt.Errorf("%s is a folder", arg)
+			}
+			return fmt.Errorf("%s is not a spec file (%v) and not an API in the workspace (see `gantry apis list`)", arg, statErr)
+		}
 		if err != nil {
-			return fmt.Errorf("%s is neither a spec file nor a workspace API: %w", arg, err)
+			return err
 		}
 		a, err := config.NewAPI(arg, fmt.Sprintf("workspace:%s@%d", arg, rev.ID), f.basePath, def, rev.Hash)
 		if err != nil {
@@ -78,15 +88,32 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 		static = append(static, a)
 	}
 
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", f.listen, err)
+	}
+	defer ln.Close()
 	var rec *capture.Recorder
 	if !f.noRecord {
 		rec = capture.New(st, capture.Options{Logger: log})
+		defer func() {
+			// Flush on every way out, with its own time budget.
+			closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := rec.Close(closeCtx); err != nil {
+				log.Error("flushing recorder", "err", err)
+			}
+			s := rec.Stats()
+			fmt.Fprintf(g.stderr, "stopped: recorded %d exchange%s (%d written, %d dropped, %d failed)\n",
+				s.Recorded, plural(int(s.Recorded)), s.Written, s.Dropped, s.Failed)
+		}()
 	}
 	gw := gateway.New(gateway.Options{
 		Logger:         log,
 		Recorder:       rec,
 		Capture:        capture.CaptureOptions{BodyLimit: f.bodyLimit},
 		SkipValidation: f.noValidate,
+		CORS:           !f.noCORS,
 	})
 
 	var src config.Source
@@ -135,10 +162,6 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 		}
 	}()
 
-	ln, err := net.Listen("tcp", f.listen)
-	if err != nil {
-		return fmt.Errorf("--listen %s: %w", f.listen, err)
-	}
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -171,14 +194,6 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	_ = srv.Shutdown(shutCtx)
-	if rec != nil {
-		if err := rec.Close(shutCtx); err != nil {
-			log.Error("flushing recorder", "err", err)
-		}
-		s := rec.Stats()
-		fmt.Fprintf(g.stderr, "stopped: recorded %d exchange%s (%d written, %d dropped, %d failed)\n",
-			s.Recorded, plural(int(s.Recorded)), s.Written, s.Dropped, s.Failed)
-	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}

@@ -34,6 +34,13 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var lvl slog.Level
+		if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+			return fmt.Errorf("--log-level %q: use debug, info, warn or error", g.logLevel)
+		}
+		return nil
+	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "workspace database (default: $GANTRY_DB, else the user's data dir)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(

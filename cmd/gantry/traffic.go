@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -132,21 +134,13 @@ func newTrafficCmd(g *globals) *cobra.Command {
 				xs[i], xs[j] = xs[j], xs[i]
 			}
 			doc := har.FromExchanges(xs, versionString())
-			out := g.stdout
-			if harPath != "-" {
-				f, err := os.Create(harPath)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				out = f
+			if harPath == "-" {
+				return har.Write(g.stdout, doc)
 			}
-			if err := har.Write(out, doc); err != nil {
+			if err := writeFileAtomic(harPath, func(w io.Writer) error { return har.Write(w, doc) }); err != nil {
 				return fmt.Errorf("writing %s: %w", harPath, err)
 			}
-			if harPath != "-" {
-				fmt.Fprintf(g.stderr, "wrote %d exchange%s to %s\n", len(xs), plural(len(xs)), harPath)
-			}
+			fmt.Fprintf(g.stderr, "wrote %d exchange%s to %s\n", len(xs), plural(len(xs)), harPath)
 			return nil
 		},
 	}
@@ -179,4 +173,32 @@ func newTrafficCmd(g *globals) *cobra.Command {
 	cf.register(clear, 0)
 	cmd.AddCommand(list, export, clear)
 	return cmd
+}
+
+// writeFileAtomic writes path through a temporary file in the same folder that replaces it
+// only when everything was written and closed, so a failure never leaves a partial file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }

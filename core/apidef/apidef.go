@@ -16,6 +16,10 @@ import (
 	"unicode"
 )
 
+// FormatVersion identifies the compiled form; it changes whenever the importer would compile
+// the same files differently, so stored revisions are recompiled on the next import.
+const FormatVersion = "gantry-apidef/1"
+
 // SchemaRefPrefix is the prefix of every Schema.Ref inside a Definition.
 const SchemaRefPrefix = "#/components/schemas/"
 
@@ -387,9 +391,6 @@ func (s *Schema) HasType(t string) bool {
 	return false
 }
 
-// OperationCount returns the number of operations of d.
-func (d *Definition) OperationCount() int { return len(d.Operations) }
-
 // SortedSchemaNames returns the names of d.Schemas in lexical order.
 func (d *Definition) SortedSchemaNames() []string {
 	names := make([]string, 0, len(d.Schemas))
@@ -398,6 +399,33 @@ func (d *Definition) SortedSchemaNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// DefaultName derives an API name from a title, else from the base name of the file it was
+// loaded from, else "api": a slug of at most 64 characters, cut at a dash where possible.
+func DefaultName(title, path string) string {
+	name := Slug(title)
+	if name == "" {
+		base := path
+		if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+			base = base[i+1:]
+		}
+		if i := strings.LastIndexByte(base, '.'); i > 0 {
+			base = base[:i]
+		}
+		name = Slug(base)
+	}
+	if name == "" {
+		return "api"
+	}
+	if len(name) > 64 {
+		name = name[:64]
+		if i := strings.LastIndexByte(name, '-'); i > 32 {
+			name = name[:i]
+		}
+		name = strings.TrimRight(name, "-")
+	}
+	return name
 }
 
 // Slug turns a title into a name: lower-case ASCII letters and digits with single dashes

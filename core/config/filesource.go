@@ -19,7 +19,7 @@ import (
 type FileSpec struct {
 	// Path is the root document's path.
 	Path string
-	// Name is the API's name in the gateway; "" takes a slug of the spec's title.
+	// Name is the API's name in the gateway; "" derives one (apidef.DefaultName).
 	Name string
 	// BasePath overrides the definition's base path when not "" ("/" mounts at the root).
 	BasePath string
@@ -128,14 +128,9 @@ func (s *FileSource) relevant(name string) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.files[abs] {
-		return true
-	}
-	switch filepath.Ext(abs) {
-	case ".yaml", ".yml", ".json":
-		return true // a file a spec may start to reference
-	}
-	return false
+	// Only files the specs read matter: a spec starts to reference a new file by an edit to
+	// a file it already reads, which triggers the reload that picks the new one up.
+	return s.files[abs]
 }
 
 func (s *FileSource) watch(w *fsnotify.Watcher, watched map[string]bool, files []string, log *slog.Logger) {
@@ -180,7 +175,7 @@ func (s *FileSource) load(rev uint64) (*Snapshot, []string, error) {
 		all = append(all, files...)
 		name := fs.Name
 		if name == "" {
-			name = apidef.Slug(def.Title)
+			name = apidef.DefaultName(def.Title, fs.Path)
 		}
 		a, err := NewAPI(name, fs.Path, fs.BasePath, def, "")
 		if err != nil {

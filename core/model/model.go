@@ -41,7 +41,7 @@ type SpecRevision struct {
 	ID int64 `json:"id"`
 	// APIID is the owning API.
 	APIID int64 `json:"apiId"`
-	// Hash is the content address: hex SHA-256 over the root name and every file's path and content.
+	// Hash is the content address: hex SHA-256 over apidef.FormatVersion, the root name and every file's path and content.
 	Hash string `json:"hash"`
 	// SourcePath is the absolute path of the root document it was imported from ("" if none).
 	SourcePath string `json:"sourcePath"`

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/model"
 )
 
@@ -195,6 +196,9 @@ func (s *fileSet) hash() string {
 		h.Write(n[:])
 		h.Write(b)
 	}
+	// The compiled form's version is part of the address, so a Gantry whose compiler changed
+	// stores a fresh compiled form instead of reusing a stale one for unchanged files.
+	write([]byte(apidef.FormatVersion))
 	write([]byte(s.root))
 	paths := append([]string(nil), s.order...)
 	sort.Strings(paths)

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/model"
@@ -29,7 +27,7 @@ type ImportResult struct {
 }
 
 // Import loads the spec at path and stores it as the newest revision of the API called name
-// (default: a slug of info.title), creating the API if needed.
+// (default: apidef.DefaultName of info.title and the file name), creating the API if needed.
 func Import(ctx context.Context, st store.APIStore, path, name string, opts spec.Options) (*ImportResult, error) {
 	s, warns, err := spec.Load(path, opts)
 	if err != nil {
@@ -39,14 +37,11 @@ func Import(ctx context.Context, st store.APIStore, path, name string, opts spec
 }
 
 // Store saves an already loaded spec as the newest revision of the API called name
-// (default: a slug of info.title).
+// (default: apidef.DefaultName of info.title and the file name).
 func Store(ctx context.Context, st store.APIStore, s *spec.Spec, warns []spec.Warning, name string) (*ImportResult, error) {
 	def := s.Definition
 	if name == "" {
-		name = Slug(def.Title)
-	}
-	if name == "" {
-		name = Slug(strings.TrimSuffix(filepath.Base(s.Path), filepath.Ext(s.Path)))
+		name = apidef.DefaultName(def.Title, s.Path)
 	}
 	if err := ValidName(name); err != nil {
 		return nil, err
@@ -79,9 +74,12 @@ func Definition(ctx context.Context, st store.APIStore, name string) (*apidef.De
 	rev, err := st.LatestRevision(ctx, name, false)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("no API called %q in the workspace (see `gantry apis list`): %w", name, err)
+			return nil, nil, fmt.Errorf("no API called %q in the workspace (see `gantry apis list`): %w", name, store.ErrNotFound)
 		}
 		return nil, nil, err
+	}
+	if len(rev.Compiled) == 0 {
+		return nil, nil, fmt.Errorf("revision %d of %q has no compiled form; import the spec again with `gantry import`", rev.ID, name)
 	}
 	var def apidef.Definition
 	if err := json.Unmarshal(rev.Compiled, &def); err != nil {
@@ -90,19 +88,16 @@ func Definition(ctx context.Context, st store.APIStore, name string) (*apidef.De
 	return &def, rev, nil
 }
 
-// Slug turns a title into an API name; see apidef.Slug.
-func Slug(title string) string { return apidef.Slug(title) }
-
 // ValidName reports whether name can name an API: 1 to 64 of a-z, 0-9, '-', '_' and '.',
 // starting with a letter or digit.
 func ValidName(name string) error {
 	if name == "" || len(name) > 64 {
-		return fmt.Errorf("API name %q must be 1 to 64 characters", name)
+		return fmt.Errorf("API name %q must be 1 to 64 characters (choose one with --name)", name)
 	}
 	for i, r := range name {
 		ok := (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || (i > 0 && (r == '-' || r == '_' || r == '.'))
 		if !ok {
-			return fmt.Errorf("API name %q: use lower-case letters, digits, '-', '_' and '.', starting with a letter or digit", name)
+			return fmt.Errorf("API name %q: use lower-case letters, digits, '-', '_' and '.', starting with a letter or digit (choose one with --name)", name)
 		}
 	}
 	return nil

@@ -207,6 +207,11 @@ func (c *capturer) redactURL(uri string) string {
 	if c.keepSecrets {
 		return uri
 	}
+	return redactQuery(uri, c.isSecretParam)
+}
+
+// redactQuery replaces the values of the query parameters for which secret returns true.
+func redactQuery(uri string, secret func(escapedName string) bool) string {
 	path, query, ok := strings.Cut(uri, "?")
 	if !ok || query == "" {
 		return uri
@@ -219,7 +224,7 @@ func (c *capturer) redactURL(uri string) string {
 			b.WriteByte('&')
 		}
 		name, _, _ := strings.Cut(part, "=")
-		if c.isSecretParam(name) {
+		if secret(name) {
 			b.WriteString(name)
 			b.WriteString("=" + Redacted)
 			changed = true
@@ -237,14 +242,33 @@ func (c *capturer) redactURL(uri string) string {
 	return out
 }
 
-// isSecretParam reports whether the (possibly escaped) query parameter name is redacted.
-func (c *capturer) isSecretParam(name string) bool {
+// RedactSecret hides one more credential in a captured exchange: the request header (in
+// "header") or query parameter (in "query") called name, which a handler knows carries a
+// secret, such as an API key the spec declares. Callers skip it when secrets are kept.
+func RedactSecret(x *model.Exchange, in, name string) {
+	switch in {
+	case "header":
+		key := http.CanonicalHeaderKey(name)
+		for i := range x.RequestHeaders[key] {
+			x.RequestHeaders[key][i] = Redacted
+		}
+	case "query":
+		x.URL = redactQuery(x.URL, func(n string) bool { return strings.EqualFold(unescapeParam(n), name) })
+	}
+}
+
+func unescapeParam(name string) string {
 	if strings.ContainsAny(name, "%+") {
 		if u, err := url.QueryUnescape(name); err == nil {
-			name = u
+			return u
 		}
 	}
-	return c.queryParams[strings.ToLower(name)]
+	return name
+}
+
+// isSecretParam reports whether the (possibly escaped) query parameter name is redacted.
+func (c *capturer) isSecretParam(name string) bool {
+	return c.queryParams[strings.ToLower(unescapeParam(name))]
 }
 
 // bodyTee passes a request body through, keeping up to limit bytes and counting all.

@@ -259,15 +259,17 @@ func (r *Recorder) Subscribe(buffer int) (<-chan *model.Exchange, func()) {
 		buffer = 1
 	}
 	s := &subscriber{ch: make(chan *model.Exchange, buffer)}
+	// Close sets r.closed before it takes subsMu to close the subscribers, so checking it
+	// under subsMu means a subscriber is either closed by Close or never added.
+	r.subsMu.Lock()
 	r.mu.RLock()
 	closed := r.closed
 	r.mu.RUnlock()
 	if closed {
+		r.subsMu.Unlock()
 		s.close()
 		return s.ch, func() {}
 	}
-
-	r.subsMu.Lock()
 	old := *r.subs.Load()
 	subs := make([]*subscriber, len(old), len(old)+1)
 	copy(subs, old)

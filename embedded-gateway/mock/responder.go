@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/embedded-gateway/problem"
@@ -18,6 +19,9 @@ import (
 
 // WarningHeader is the response header that carries mock warnings, one value per warning.
 const WarningHeader = "Gantry-Warning"
+
+// maxCached bounds the number of prepared responses a Responder keeps.
+const maxCached = 16384
 
 // maxSeedBody is how much of a request body feeds the seed of a dynamic response.
 const maxSeedBody = 1 << 20
@@ -55,6 +59,7 @@ type Responder struct {
 	gen     *Generator
 	opts    Options
 	cache   sync.Map // cacheKey -> *prepared
+	cached  atomic.Int64
 	defResp sync.Map // *apidef.Operation -> int (index of the default response, -1 none)
 }
 
@@ -138,8 +143,12 @@ func (r *Responder) Respond(w http.ResponseWriter, req *http.Request, op *apidef
 		seed = requestSeed(req)
 	}
 	prep := r.prepare(resp, status, mtIdx, served, pr.example, dynamic, seed)
-	if !prep.dynamics {
-		r.cache.Store(key, prep)
+	// Problems are not cached (their keys come from the client: an unknown example name, say),
+	// and the cache is bounded because `served` can echo a client's Accept for */* responses.
+	if !prep.dynamics && prep.prob == nil && r.cached.Load() < maxCached {
+		if _, loaded := r.cache.LoadOrStore(key, prep); !loaded {
+			r.cached.Add(1)
+		}
 	}
 	return prep.write(w, req)
 }
@@ -153,6 +162,10 @@ func writeProblem(w http.ResponseWriter, req *http.Request, d *problem.Details) 
 func (p *prepared) write(w http.ResponseWriter, req *http.Request) Result {
 	h := w.Header()
 	for k, v := range p.header {
+		if k == WarningHeader {
+			h[k] = append(h[k], v...) // keep warnings the gateway added
+			continue
+		}
 		h[k] = v
 	}
 	if p.prob != nil {
@@ -326,8 +339,11 @@ func requestSeed(req *http.Request) uint64 {
 	_, _ = io.WriteString(h, req.URL.RequestURI())
 	if req.Body != nil && req.Body != http.NoBody {
 		b, _ := io.ReadAll(io.LimitReader(req.Body, maxSeedBody))
-		_ = req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(b))
+		// Put back what was read in front of whatever is left, so later readers see it all.
+		req.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), req.Body), req.Body}
 		_, _ = h.Write([]byte{0})
 		_, _ = h.Write(b)
 	}

@@ -23,7 +23,7 @@ type Details struct {
 	Status int `json:"status"`
 	// Detail explains this occurrence in words a user can act on.
 	Detail string `json:"detail,omitempty"`
-	// Instance identifies this occurrence (the request path); "" leaves it out.
+	// Instance identifies this occurrence (the escaped request path); "" leaves it out.
 	Instance string `json:"instance,omitempty"`
 	// Errors lists individual violations, e.g. one per invalid parameter; nil leaves it out.
 	Errors []Violation `json:"errors,omitempty"`
@@ -79,7 +79,7 @@ func (d *Details) MarshalJSON() ([]byte, error) {
 // to the request path. Headers already set on w (Allow, WWW-Authenticate, ...) are kept.
 func Write(w http.ResponseWriter, r *http.Request, d *Details) {
 	if d.Instance == "" && r != nil {
-		d.Instance = r.URL.Path
+		d.Instance = r.URL.EscapedPath()
 	}
 	body, err := json.Marshal(d)
 	if err != nil {

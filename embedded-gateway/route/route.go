@@ -38,6 +38,7 @@ type paramChild[T any] struct {
 
 type entry[T any] struct {
 	value T
+	names []string // the template's parameter names, in path order
 }
 
 // Match is the outcome of a lookup.
@@ -46,7 +47,7 @@ type Match[T any] struct {
 	Value T
 	// Template is the matched path template.
 	Template string
-	// Params maps path parameter names to their percent-decoded values.
+	// Params maps the matched template's path parameter names to their percent-decoded values.
 	Params map[string]string
 }
 
@@ -72,11 +73,16 @@ func (t *Table[T]) Add(method, tmpl string, v T) error {
 		return fmt.Errorf("path template %q must start with /", tmpl)
 	}
 	n := &t.root
+	var names []string
 	for _, seg := range splitPath(tmpl) {
 		var err error
-		n, err = n.child(seg)
+		var p *paramChild[T]
+		n, p, err = n.child(seg)
 		if err != nil {
 			return fmt.Errorf("path template %q: %w", tmpl, err)
+		}
+		if p != nil {
+			names = append(names, paramNames(seg)...)
 		}
 	}
 	if n.methods == nil {
@@ -86,7 +92,7 @@ func (t *Table[T]) Add(method, tmpl string, v T) error {
 	if _, dup := n.methods[method]; dup {
 		return fmt.Errorf("%s %s is declared twice (as %s)", method, tmpl, n.template)
 	}
-	n.methods[method] = &entry[T]{value: v}
+	n.methods[method] = &entry[T]{value: v, names: names}
 	if n.template == "" {
 		n.template = tmpl
 	}
@@ -94,7 +100,9 @@ func (t *Table[T]) Add(method, tmpl string, v T) error {
 	return nil
 }
 
-func (n *node[T]) child(seg string) (*node[T], error) {
+// child returns the node for seg below n, creating it; p is the parameter child for a
+// templated segment (nil for a literal one).
+func (n *node[T]) child(seg string) (c *node[T], p *paramChild[T], err error) {
 	if !strings.Contains(seg, "{") {
 		if n.literal == nil {
 			n.literal = map[string]*node[T]{}
@@ -104,16 +112,16 @@ func (n *node[T]) child(seg string) (*node[T], error) {
 			c = &node[T]{}
 			n.literal[seg] = c
 		}
-		return c, nil
+		return c, nil, nil
 	}
 	for _, p := range n.params {
 		if p.raw == seg || (p.re == nil && isWholeParam(seg)) {
-			return p.next, nil
+			return p.next, p, nil
 		}
 	}
-	p, err := compileSegment[T](seg)
+	p, err = compileSegment[T](seg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n.params = append(n.params, p)
 	// Patterns with literal parts are more specific than a bare "{x}": try them first,
@@ -121,7 +129,24 @@ func (n *node[T]) child(seg string) (*node[T], error) {
 	sort.SliceStable(n.params, func(i, j int) bool {
 		return literalLen(n.params[i].raw) > literalLen(n.params[j].raw)
 	})
-	return p.next, nil
+	return p.next, p, nil
+}
+
+// paramNames returns the parameter names of one templated segment, in order.
+func paramNames(seg string) []string {
+	var names []string
+	for {
+		i := strings.IndexByte(seg, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(seg[i:], '}')
+		if j < 0 {
+			return names
+		}
+		names = append(names, seg[i+1:i+j])
+		seg = seg[i+j+1:]
+	}
 }
 
 func isWholeParam(seg string) bool {
@@ -218,14 +243,14 @@ func (t *Table[T]) Lookup(method, escapedPath string) (m Match[T], res Result, a
 		return Match[T]{Template: n.template}, MethodNotAllowed, allowed
 	}
 	m = Match[T]{Value: e.value, Template: n.template}
-	if len(caps) > 0 {
-		m.Params = make(map[string]string, len(caps)/2)
-		for i := 0; i+1 < len(caps); i += 2 {
-			v, err := url.PathUnescape(caps[i+1])
+	if len(caps) > 0 && len(caps) == len(e.names) {
+		m.Params = make(map[string]string, len(caps))
+		for i, raw := range caps {
+			v, err := url.PathUnescape(raw)
 			if err != nil {
-				v = caps[i+1]
+				v = raw
 			}
-			m.Params[caps[i]] = v
+			m.Params[e.names[i]] = v
 		}
 	}
 	return m, Found, nil
@@ -269,15 +294,13 @@ func (n *node[T]) find(segs []string, caps *[]string, method string) *node[T] {
 		for _, p := range n.params {
 			mark := len(*caps)
 			if p.re == nil {
-				*caps = append(*caps, p.names[0], seg)
+				*caps = append(*caps, seg)
 			} else {
 				sub := p.re.FindStringSubmatch(seg)
 				if sub == nil {
 					continue
 				}
-				for i, name := range p.names {
-					*caps = append(*caps, name, sub[i+1])
-				}
+				*caps = append(*caps, sub[1:]...)
 			}
 			if r := walk(p.next, segs[1:]); r != nil {
 				return r

@@ -19,6 +19,7 @@ func TestLookup(t *testing.T) {
 		{"PUT", "/users/{user}/repos/{repo}"},
 		{"GET", "/"},
 		{"PUT", "/<upload_url>"},
+		{"GET", "/pets/{petId}/photos"},
 	} {
 		if err := tb.Add(r.m, r.p, r.m+" "+r.p); err != nil {
 			t.Fatal(err)
@@ -49,6 +50,7 @@ func TestLookup(t *testing.T) {
 		{"method not allowed", "PATCH", "/pets/1", MethodNotAllowed, "", nil, []string{"DELETE", "GET", "HEAD"}},
 		{"unknown path", "GET", "/owners", NotFound, "", nil, nil},
 		{"too deep", "GET", "/pets/1/toys", NotFound, "", nil, nil},
+		{"parameter named by its own template", "GET", "/pets/5/photos", Found, "GET /pets/{petId}/photos", map[string]string{"petId": "5"}, nil},
 		{"empty segment is no param", "GET", "/pets//", Found, "GET /pets", nil, nil},
 	}
 	for _, tt := range tests {

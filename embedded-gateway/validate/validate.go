@@ -13,6 +13,7 @@ import (
 	"hash/maphash"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -59,10 +60,12 @@ type opState struct {
 
 type check func(*http.Request, *v3.PathItem, string) (bool, []*verrors.ValidationError)
 
+// cacheKey identifies the inputs of one validation by hashes, so that a cache entry costs
+// the same whatever the size of the query, headers or body it stands for.
 type cacheKey struct {
-	path, query, headers string
-	body                 uint64
-	bodyLen              int
+	request uint64 // path, query, Content-Type, declared headers and cookies
+	body    uint64
+	bodyLen int
 }
 
 var seed = maphash.MakeSeed()
@@ -72,8 +75,8 @@ func New(def *apidef.Definition) *Validator {
 	return &Validator{def: def, ops: map[*apidef.Operation]*opState{}}
 }
 
-// Request validates r (whose path is already relative to the API's base path, given as
-// relPath) against op. It returns the violations found; an error means the operation's
+// Request validates r against op; relPath is r's escaped path (as from URL.EscapedPath)
+// relative to the API's base path. It returns the violations found; an error means the operation's
 // validator could not be built. The request body must be re-readable (see gateway).
 func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath string) ([]model.Violation, error) {
 	st := v.state(op)
@@ -103,20 +106,27 @@ func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath strin
 
 // key reads what the outcome depends on; it returns the body it read.
 func (st *opState) key(r *http.Request, relPath string) (cacheKey, []byte, error) {
-	k := cacheKey{path: relPath, query: r.URL.RawQuery}
-	if len(st.headers) > 0 || st.cookies || r.Header.Get("Content-Type") != "" {
-		var b strings.Builder
-		b.WriteString(r.Header.Get("Content-Type"))
-		for _, h := range st.headers {
-			b.WriteByte(0)
-			b.WriteString(strings.Join(r.Header.Values(h), "\x00"))
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(relPath)
+	h.WriteByte(0)
+	h.WriteString(r.URL.RawQuery)
+	h.WriteByte(0)
+	h.WriteString(r.Header.Get("Content-Type"))
+	for _, name := range st.headers {
+		for _, v := range r.Header.Values(name) {
+			h.WriteByte(0)
+			h.WriteString(v)
 		}
-		if st.cookies {
-			b.WriteByte(0)
-			b.WriteString(strings.Join(r.Header.Values("Cookie"), "; "))
-		}
-		k.headers = b.String()
+		h.WriteByte(1)
 	}
+	if st.cookies {
+		for _, v := range r.Header.Values("Cookie") {
+			h.WriteByte(0)
+			h.WriteString(v)
+		}
+	}
+	k := cacheKey{request: h.Sum64()}
 	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
 		var err error
@@ -135,6 +145,9 @@ func (st *opState) validate(r *http.Request, op *apidef.Operation, relPath strin
 	u := *r.URL
 	u.Path = relPath
 	u.RawPath = ""
+	if p, err := url.PathUnescape(relPath); err == nil {
+		u.Path, u.RawPath = p, relPath
+	}
 	rr.URL = &u
 	rr.Body = io.NopCloser(bytes.NewReader(body))
 	rr.ContentLength = int64(len(body))
@@ -149,18 +162,6 @@ func (st *opState) validate(r *http.Request, op *apidef.Operation, relPath strin
 		return nil
 	}
 	return Violations(errs)
-}
-
-// Prewarm builds the validators of every operation now instead of on first use.
-func (v *Validator) Prewarm() error {
-	for _, op := range v.def.Operations {
-		st := v.state(op)
-		st.once.Do(func() { st.build(v.def, op) })
-		if st.err != nil {
-			return st.err
-		}
-	}
-	return nil
 }
 
 func (v *Validator) state(op *apidef.Operation) *opState {

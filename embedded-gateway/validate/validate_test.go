@@ -59,6 +59,7 @@ func TestRequest(t *testing.T) {
 		{"bad header format", 0, "GET", "/api/pets?limit=1", "/pets", "", map[string]string{"X-Trace": "nope"}, []string{"header:X-Trace"}},
 		{"valid path param", 1, "GET", "/api/pets/7", "/pets/7", "", nil, nil},
 		{"bad path param", 1, "GET", "/api/pets/abc", "/pets/abc", "", nil, []string{"path:id"}},
+		{"escaped slash in a path param is one value", 1, "GET", "/api/pets/1%2F2", "/pets/1%2F2", "", nil, []string{"path:id"}},
 		{"valid body", 2, "POST", "/api/pets", "/pets", `{"name":"rex","tag":null,"owner":{"pets":[{"name":"a"}]}}`, map[string]string{"Content-Type": "application/json"}, nil},
 		{"body missing required", 2, "POST", "/api/pets", "/pets", `{"tag":"x"}`, map[string]string{"Content-Type": "application/json"}, []string{"body:"}},
 		{"nested body error", 2, "POST", "/api/pets", "/pets", `{"name":"rex","owner":{"pets":[{"name":""}]}}`, map[string]string{"Content-Type": "application/json"}, []string{"body:/owner/pets/0/name"}},
@@ -90,9 +91,29 @@ func TestRequest(t *testing.T) {
 	}
 }
 
-func TestPrewarm(t *testing.T) {
-	if err := New(testDef()).Prewarm(); err != nil {
-		t.Fatal(err)
+func TestMemoKeySeparatesInputs(t *testing.T) {
+	def := testDef()
+	v := New(def)
+	op := def.Operations[0]
+	send := func(trace string) int {
+		r := httptest.NewRequest("GET", "/api/pets?limit=1", nil)
+		if trace != "" {
+			r.Header.Set("X-Trace", trace)
+		}
+		got, err := v.Request(r, op, "/pets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	// Same path and query; only a declared header differs: results must not be shared.
+	for _, tt := range []struct {
+		trace string
+		want  int
+	}{{"", 0}, {"not-a-uuid", 1}, {"", 0}, {"3fa85f64-5717-4562-b3fc-2c963f66afa6", 0}, {"not-a-uuid", 1}} {
+		if got := send(tt.trace); got != tt.want {
+			t.Fatalf("X-Trace %q: %d violations, want %d", tt.trace, got, tt.want)
+		}
 	}
 }
 

@@ -160,10 +160,18 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback() // fn panicked: release the single writer connection
+		}
+	}()
 	if err := fn(tx); err != nil {
+		done = true
 		_ = tx.Rollback()
 		return err
 	}
+	done = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}

@@ -1,0 +1,85 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/spec"
+	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
+)
+
+func TestValidName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"petstore", true}, {"pet-store_2.v1", true}, {"", false}, {"-pets", false},
+		{"Pets", false}, {"pets store", false}, {strings.Repeat("a", 65), false}, {strings.Repeat("a", 64), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := ValidName(tt.name); (err == nil) != tt.ok {
+				t.Fatalf("ValidName(%q) = %v", tt.name, err)
+			}
+		})
+	}
+}
+
+func TestDefaultName(t *testing.T) {
+	tests := []struct{ title, path, want string }{
+		{"Swagger Petstore", "x.yaml", "swagger-petstore"},
+		{"日本語", "specs/billing-api.yaml", "billing-api"},
+		{"", "", "api"},
+		{strings.Repeat("word ", 20), "", strings.TrimSuffix(strings.Repeat("word-", 12), "-")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := apidef.DefaultName(tt.title, tt.path)
+			if got != tt.want {
+				t.Fatalf("DefaultName(%q, %q) = %q, want %q", tt.title, tt.path, got, tt.want)
+			}
+			if err := ValidName(got); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestImportAndDefinition(t *testing.T) {
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	path := filepath.Join("..", "spec", "testdata", "petstore.good.yaml")
+	first, err := Import(ctx, st, path, "", spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.API.Name != "swagger-petstore" || !first.Added || first.Revision.Operations != 3 {
+		t.Fatalf("first import: %+v %+v", first.API, first.Revision)
+	}
+	again, err := Import(ctx, st, path, "", spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Added || again.Revision.ID != first.Revision.ID {
+		t.Fatalf("unchanged re-import added revision %d", again.Revision.ID)
+	}
+	def, rev, err := Definition(ctx, st, "swagger-petstore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev.ID != first.Revision.ID || len(def.Operations) != 3 || def.BasePath != "/v1" {
+		t.Fatalf("definition: rev %d, %d ops, base %q", rev.ID, len(def.Operations), def.BasePath)
+	}
+	if _, _, err := Definition(ctx, st, "nope"); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "gantry apis list") {
+		t.Fatalf("unknown API: %v", err)
+	}
+}
