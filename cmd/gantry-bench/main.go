@@ -29,14 +29,15 @@ import (
 )
 
 type options struct {
-	gantry   string
-	prism    string
-	spec     string
-	path     string
-	large    string
-	duration time.Duration
-	conns    []int
-	static   string
+	gantry    string
+	prism     string
+	spec      string
+	path      string
+	prismPath string
+	large     string
+	duration  time.Duration
+	conns     []int
+	static    string
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.StringVar(&o.prism, "prism", os.Getenv("PRISM"), "prism binary (optional; $PRISM)")
 	flag.StringVar(&o.spec, "spec", "../shared/corpus/oai/petstore.yaml", "spec served in the load test")
 	flag.StringVar(&o.path, "path", "/v1/pets?limit=5", "request path and query for the load test")
+	flag.StringVar(&o.prismPath, "prism-path", "/pets?limit=5", "the same request for Prism, which mounts every spec at the root")
 	flag.StringVar(&o.large, "large", "../shared/corpus/digitalocean/DigitalOcean-public.v2.yaml", "large spec for the start-up test")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "duration of each wrk run")
 	flag.StringVar(&conns, "conns", "64,8", "wrk connection counts")
@@ -230,10 +232,12 @@ func loadTest(o options, tmp string) {
 		pAddr := freeAddr()
 		host, port, _ := net.SplitHostPort(pAddr)
 		p = start(o.prism, []string{"mock", o.spec, "-h", host, "-p", port}, nil)
-		if _, _, err := waitHTTP("http://"+pAddr+o.path, 60*time.Second); err != nil {
+		_, pbody, err := waitHTTP("http://"+pAddr+o.prismPath, 60*time.Second)
+		if err != nil {
 			fatal("prism: %v\n%s", err, p.stderr)
 		}
-		targets = append(targets, &target{name: "Stoplight Prism", url: "http://" + pAddr + o.path})
+		fmt.Fprintf(os.Stderr, "Gantry answers %s\nPrism answers  %s\n", body, pbody)
+		targets = append(targets, &target{name: "Stoplight Prism", url: "http://" + pAddr + o.prismPath})
 	}
 	served := 1 // the readiness probe
 	for _, c := range o.conns {

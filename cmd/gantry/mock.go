@@ -51,12 +51,14 @@ func newMockCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "do not validate requests against the spec")
 	cmd.Flags().Int64Var(&f.bodyLimit, "capture-body-limit", 64<<10, "bytes of each body to record (0: the default, negative: none)")
 	cmd.Flags().BoolVar(&f.noCORS, "no-cors", false, "do not answer CORS preflights or add Access-Control-Allow-Origin")
+
 	return cmd
 }
 
 func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error {
 	log := g.logger()
 	start := time.Now()
+
 	st, dbPath, err := g.openStore()
 	if err != nil {
 		return err

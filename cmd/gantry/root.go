@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,8 @@ type globals struct {
 	stdout, stderr io.Writer
 	db             string
 	logLevel       string
+	cpuProfile     string
+	stopProfile    func()
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -39,10 +42,28 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
 			return fmt.Errorf("--log-level %q: use debug, info, warn or error", g.logLevel)
 		}
+		if g.cpuProfile != "" {
+			f, err := os.Create(g.cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+				return err
+			}
+			g.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		}
 		return nil
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if g.stopProfile != nil {
+			g.stopProfile()
+		}
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "workspace database (default: $GANTRY_DB, else the user's data dir)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		newMockCmd(g),
 		newImportCmd(g),

@@ -75,9 +75,17 @@ func (s *Store) AddRevision(ctx context.Context, name string, rev *model.SpecRev
 			return err
 		}
 
+		// Hash and compress every blob first, in parallel; the inserts then only write.
+		encoded := encodeBlobs(rev, s.compressFiles, s.compressCompiled)
+		insertBlob, err := tx.PrepareContext(ctx, `INSERT INTO blobs (hash, encoding, size, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (hash) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("preparing blob insert: %w", err)
+		}
+		defer insertBlob.Close()
 		var compiledHash sql.NullString
 		if rev.Compiled != nil {
-			h, err := putBlob(ctx, tx, rev.Compiled, s.compressCompiled)
+			h, err := putBlob(ctx, insertBlob, encoded[len(encoded)-1])
 			if err != nil {
 				return err
 			}
@@ -93,13 +101,17 @@ func (s *Store) AddRevision(ctx context.Context, name string, rev *model.SpecRev
 			compiledHash, toMicros(t)).Scan(&out.ID); err != nil {
 			return wrapWrite("storing revision", err)
 		}
+		insertFile, err := tx.PrepareContext(ctx, `INSERT INTO revision_files (revision_id, seq, path, blob_hash) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("preparing file insert: %w", err)
+		}
+		defer insertFile.Close()
 		for i, f := range rev.Files {
-			h, err := putBlob(ctx, tx, f.Content, s.compressFiles)
+			h, err := putBlob(ctx, insertBlob, encoded[i])
 			if err != nil {
 				return fmt.Errorf("storing file %q: %w", f.Path, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO revision_files (revision_id, seq, path, blob_hash) VALUES (?, ?, ?, ?)`,
-				out.ID, i, f.Path, h); err != nil {
+			if _, err := insertFile.ExecContext(ctx, out.ID, i, f.Path, h); err != nil {
 				return wrapWrite(fmt.Sprintf("storing file %q", f.Path), err)
 			}
 		}

@@ -9,6 +9,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+
+	"github.com/gantry-dev/gantry/core/model"
 )
 
 // Blob encodings stored in blobs.encoding.
@@ -45,42 +49,65 @@ func blobHash(content []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// putBlob stores content unless a blob with its hash exists, and returns the hash.
-// If compress, content of compressMin bytes or more is stored DEFLATE-compressed when that
-// makes it smaller.
-func putBlob(ctx context.Context, tx *sql.Tx, content []byte, compress bool) (string, error) {
-	h := blobHash(content)
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE hash = ?`, h).Scan(&one)
-	if err == nil {
-		return h, nil
+// encodedBlob is a blob ready to insert: its content hash, encoding and stored bytes.
+type encodedBlob struct {
+	hash string
+	enc  string
+	size int
+	data []byte
+}
+
+// encodeBlobs hashes (and compresses, as configured) every file of rev and then its compiled
+// form, which comes last, spreading the work over the machine's cores.
+func encodeBlobs(rev *model.SpecRevision, compressFiles, compressCompiled bool) []encodedBlob {
+	out := make([]encodedBlob, len(rev.Files)+1)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if i == len(rev.Files) {
+					out[i] = encodeBlob(rev.Compiled, compressCompiled)
+				} else {
+					out[i] = encodeBlob(rev.Files[i].Content, compressFiles)
+				}
+			}
+		}()
 	}
-	if err != sql.ErrNoRows {
-		return "", fmt.Errorf("looking up blob %s: %w", h, err)
+	for i := range out {
+		jobs <- i
 	}
-	enc, data := encIdentity, content
+	close(jobs)
+	wg.Wait()
+	return out
+}
+
+// encodeBlob hashes content and, if compress and it pays, deflates it.
+func encodeBlob(content []byte, compress bool) encodedBlob {
+	b := encodedBlob{hash: blobHash(content), enc: encIdentity, size: len(content), data: content}
 	if compress && len(content) >= compressMin {
 		var buf bytes.Buffer
 		buf.Grow(len(content) / 4)
 		zw, _ := flate.NewWriter(&buf, flate.BestSpeed) // only fails for a bad level
-		if _, err := zw.Write(content); err != nil {
-			return "", fmt.Errorf("compressing blob %s: %w", h, err)
-		}
-		if err := zw.Close(); err != nil {
-			return "", fmt.Errorf("compressing blob %s: %w", h, err)
-		}
-		if buf.Len() < len(content) {
-			enc, data = encDeflate, buf.Bytes()
+		_, werr := zw.Write(content)                    // writes to a bytes.Buffer cannot fail
+		if werr == nil && zw.Close() == nil && buf.Len() < len(content) {
+			b.enc, b.data = encDeflate, buf.Bytes()
 		}
 	}
-	if data == nil {
-		data = []byte{} // the column is NOT NULL
+	if b.data == nil {
+		b.data = []byte{} // the column is NOT NULL
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (hash, encoding, size, data) VALUES (?, ?, ?, ?)`,
-		h, enc, len(content), data); err != nil {
-		return "", fmt.Errorf("storing blob %s: %w", h, err)
+	return b
+}
+
+// putBlob stores b unless a blob with its hash exists, and returns the hash.
+func putBlob(ctx context.Context, insert *sql.Stmt, b encodedBlob) (string, error) {
+	if _, err := insert.ExecContext(ctx, b.hash, b.enc, b.size, b.data); err != nil {
+		return "", fmt.Errorf("storing blob %s: %w", b.hash, err)
 	}
-	return h, nil
+	return b.hash, nil
 }
 
 // decodeBlob returns the content of a blob stored as data with encoding enc and
