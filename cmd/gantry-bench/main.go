@@ -223,9 +223,15 @@ func loadTest(o options, tmp string) {
 	if _, _, err := waitHTTP("http://"+sAddr+o.path, 10*time.Second); err != nil {
 		fatal("static: %v", err)
 	}
+	nAddr := freeAddr()
+	n := start(o.gantry, []string{"mock", o.spec, "--listen", nAddr, "--db", filepath.Join(tmp, "norecord.db"), "--no-record", "--log-level", "warn"}, nil)
+	if _, _, err := waitHTTP("http://"+nAddr+o.path, 30*time.Second); err != nil {
+		fatal("gantry --no-record: %v\n%s", err, n.stderr)
+	}
 	targets := []*target{
 		{name: "static Go handler", url: "http://" + sAddr + o.path},
 		{name: "Gantry mock (recording on)", url: "http://" + gAddr + o.path},
+		{name: "Gantry mock (recording off)", url: "http://" + nAddr + o.path},
 	}
 	var p *proc
 	if o.prism != "" {
@@ -246,13 +252,14 @@ func loadTest(o options, tmp string) {
 				t.res = map[int]wrkResult{}
 			}
 			t.res[c] = runWrk(t.url, c, o.duration)
-			if strings.HasPrefix(t.name, "Gantry") {
+			if t.name == "Gantry mock (recording on)" {
 				served += t.res[c].requests
 			}
 			time.Sleep(time.Second)
 		}
 	}
 	s.stop()
+	n.stop()
 	if p != nil {
 		p.stop()
 	}
@@ -265,8 +272,8 @@ func loadTest(o options, tmp string) {
 	for _, c := range o.conns {
 		base := targets[0].res[c]
 		var prism wrkResult
-		if len(targets) > 2 {
-			prism = targets[2].res[c]
+		if len(targets) > 3 {
+			prism = targets[3].res[c]
 		}
 		for _, t := range targets {
 			r := t.res[c]

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -38,8 +39,7 @@ import (
 // those to a recent one reuses its result (bounded by cacheSize entries per operation).
 type Validator struct {
 	def *apidef.Definition
-	mu  sync.Mutex
-	ops map[*apidef.Operation]*opState
+	ops map[*apidef.Operation]*opState // one per operation, made by New; read-only after
 }
 
 // cacheSize bounds the memoised results per operation; the cache is emptied when full.
@@ -54,8 +54,8 @@ type opState struct {
 	headers  []string // declared header parameter names, canonicalised
 	cookies  bool
 
-	mu    sync.RWMutex
-	cache map[cacheKey][]model.Violation
+	cache  sync.Map // cacheKey -> []model.Violation
+	cached atomic.Int64
 }
 
 type check func(*http.Request, *v3.PathItem, string) (bool, []*verrors.ValidationError)
@@ -72,7 +72,11 @@ var seed = maphash.MakeSeed()
 
 // New returns a Validator for def. def must not change afterwards.
 func New(def *apidef.Definition) *Validator {
-	return &Validator{def: def, ops: map[*apidef.Operation]*opState{}}
+	v := &Validator{def: def, ops: make(map[*apidef.Operation]*opState, len(def.Operations))}
+	for _, op := range def.Operations {
+		v.ops[op] = &opState{}
+	}
+	return v
 }
 
 // Request validates r against op; relPath is r's escaped path (as from URL.EscapedPath)
@@ -88,19 +92,15 @@ func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath strin
 	if err != nil {
 		return []model.Violation{{In: "body", Message: "the request body could not be read: " + err.Error()}}, nil
 	}
-	st.mu.RLock()
-	vs, hit := st.cache[key]
-	st.mu.RUnlock()
-	if hit {
-		return vs, nil
+	if vs, hit := st.cache.Load(key); hit {
+		return vs.([]model.Violation), nil
 	}
-	vs = st.validate(r, op, relPath, body)
-	st.mu.Lock()
-	if len(st.cache) >= cacheSize {
-		clear(st.cache)
+	vs := st.validate(r, op, relPath, body)
+	if st.cached.Add(1) > cacheSize {
+		st.cache.Clear()
+		st.cached.Store(1)
 	}
-	st.cache[key] = vs
-	st.mu.Unlock()
+	st.cache.Store(key, vs)
 	return vs, nil
 }
 
@@ -164,15 +164,13 @@ func (st *opState) validate(r *http.Request, op *apidef.Operation, relPath strin
 	return Violations(errs)
 }
 
+// state returns op's state; an operation that is not part of the definition gets a fresh,
+// uncached one (it still validates).
 func (v *Validator) state(op *apidef.Operation) *opState {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	st := v.ops[op]
-	if st == nil {
-		st = &opState{cache: map[cacheKey][]model.Violation{}}
-		v.ops[op] = st
+	if st := v.ops[op]; st != nil {
+		return st
 	}
-	return st
+	return &opState{}
 }
 
 // build makes the operation's validator and picks the checks it needs: only the parameter
