@@ -127,9 +127,13 @@ func newAPIsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			rev, err := st.LatestRevision(cmd.Context(), args[0], true)
+			name, err := workspace.Resolve(cmd.Context(), st, args[0])
 			if err != nil {
-				return fmt.Errorf("API %q: %w", args[0], err)
+				return err
+			}
+			rev, err := st.LatestRevision(cmd.Context(), name, true)
+			if err != nil {
+				return fmt.Errorf("API %q: %w", name, err)
 			}
 			doc, err := spec.Bundle(rev.Root, rev.Files)
 			if err != nil {

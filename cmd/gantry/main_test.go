@@ -63,6 +63,7 @@ func TestCLIWorkflow(t *testing.T) {
 		{"broken spec names file and line", []string{"import", filepath.Join("testdata", "broken.bad.yaml")}, 1, nil, []string{"broken.bad.yaml:"}},
 		{"missing file", []string{"import", "testdata/none.yaml"}, 1, nil, []string{"none.yaml"}},
 		{"export", []string{"apis", "export", "pets"}, 0, []string{"openapi:", "/pets/{petId}"}, nil},
+		{"export by unique prefix", []string{"apis", "export", "swagger"}, 0, []string{"openapi:"}, nil},
 		{"export unknown", []string{"apis", "export", "nope"}, 1, nil, []string{"nope"}},
 		{"traffic list empty json", []string{"traffic", "list", "--json"}, 0, []string{"[]"}, nil},
 		{"bad status filter", []string{"traffic", "list", "--status", "9xx"}, 1, nil, []string{"--status"}},

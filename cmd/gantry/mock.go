@@ -14,6 +14,7 @@ import (
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/config"
+	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/workspace"
@@ -73,17 +74,22 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 			files = append(files, config.FileSpec{Path: arg, BasePath: f.basePath})
 			continue
 		}
-		def, rev, err := workspace.Definition(ctx, st, arg)
+		name, err := workspace.Resolve(ctx, st, arg)
+		var def *apidef.Definition
+		var rev *model.SpecRevision
+		if err == nil {
+			def, rev, err = workspace.Definition(ctx, st, name)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			if statErr == nil {
 				statErr = fmt.Errorf("%s is a folder", arg)
 			}
-			return fmt.Errorf("%s is not a spec file (%v) and not an API in the workspace (see `gantry apis list`)", arg, statErr)
+			return fmt.Errorf("%s is not a spec file (%v) and not an API in the workspace: %v", arg, statErr, err)
 		}
 		if err != nil {
 			return err
 		}
-		a, err := config.NewAPI(arg, fmt.Sprintf("workspace:%s@%d", arg, rev.ID), f.basePath, def, rev.Hash)
+		a, err := config.NewAPI(name, fmt.Sprintf("workspace:%s@%d", name, rev.ID), f.basePath, def, rev.Hash)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/model"
@@ -101,4 +102,32 @@ func ValidName(name string) error {
 		}
 	}
 	return nil
+}
+
+// Resolve finds the API a user means by arg: the API of that exact name, else the only API
+// whose name starts with arg followed by "-" (so "digitalocean" finds "digitalocean-api").
+// It returns an error wrapping store.ErrNotFound when none matches or several do.
+func Resolve(ctx context.Context, st store.APIStore, arg string) (string, error) {
+	if _, err := st.GetAPI(ctx, arg); err == nil {
+		return arg, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	apis, err := st.ListAPIs(ctx)
+	if err != nil {
+		return "", err
+	}
+	var matches []string
+	for _, a := range apis {
+		if strings.HasPrefix(a.Name, arg+"-") {
+			matches = append(matches, a.Name)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return "", fmt.Errorf("no API called %q in the workspace (see `gantry apis list`): %w", arg, store.ErrNotFound)
+	}
+	return "", fmt.Errorf("%q could mean %s; give the full name: %w", arg, strings.Join(matches, ", "), store.ErrNotFound)
 }

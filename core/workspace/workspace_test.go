@@ -83,3 +83,46 @@ func TestImportAndDefinition(t *testing.T) {
 		t.Fatalf("unknown API: %v", err)
 	}
 }
+
+func TestResolve(t *testing.T) {
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	path := filepath.Join("..", "spec", "testdata", "petstore.good.yaml")
+	for _, name := range []string{"digitalocean-api", "shop-v1", "shop-v2", "shop"} {
+		if _, err := Import(ctx, st, path, name, spec.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		arg, want string
+		ok        bool
+	}{
+		{"digitalocean-api", "digitalocean-api", true},
+		{"digitalocean", "digitalocean-api", true},
+		{"shop", "shop", true}, // an exact name wins over prefixes
+		{"shop-v", "", false},  // only whole words: "shop-v-..." would be needed
+		{"digital", "", false},
+		{"nothing", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			got, err := Resolve(ctx, st, tt.arg)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Fatalf("Resolve(%q) = %q, %v", tt.arg, got, err)
+			}
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("error does not wrap ErrNotFound: %v", err)
+			}
+		})
+	}
+	if err := st.DeleteAPI(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve(ctx, st, "shop"); err == nil || !strings.Contains(err.Error(), "shop-v1, shop-v2") {
+		t.Fatalf("ambiguous prefix: %v", err)
+	}
+}
