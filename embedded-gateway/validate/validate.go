@@ -369,9 +369,13 @@ func Violations(errs []*verrors.ValidationError) []model.Violation {
 		if out[i].In != out[j].In {
 			return out[i].In < out[j].In
 		}
-		return out[i].Name < out[j].Name
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Message < out[j].Message
 	})
-	return out
+	// Branches of a oneOf/anyOf often fail for the same reason; say it once.
+	return slices.CompactFunc(out, func(a, b model.Violation) bool { return a == b })
 }
 
 func location(e *verrors.ValidationError) string {

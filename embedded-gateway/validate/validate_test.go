@@ -144,3 +144,32 @@ func TestFormReservedCharacters(t *testing.T) {
 		})
 	}
 }
+
+func TestViolationsDeduplicated(t *testing.T) {
+	def := &apidef.Definition{
+		Schemas: map[string]*apidef.Schema{
+			"One":  {Type: []string{"object"}, Required: []string{"size", "image", "name"}},
+			"Many": {Type: []string{"object"}, Required: []string{"size", "image", "names"}},
+		},
+		Operations: []*apidef.Operation{{ID: "create", Method: "POST", Path: "/d", RequestBody: &apidef.RequestBody{Required: true,
+			Content: []*apidef.MediaType{{Type: "application/json", Schema: &apidef.Schema{OneOf: []*apidef.Schema{
+				{Ref: apidef.SchemaRefPrefix + "One"}, {Ref: apidef.SchemaRefPrefix + "Many"}}}}}}}},
+	}
+	r := httptest.NewRequest("POST", "/d", strings.NewReader(`{}`))
+	r.Header.Set("Content-Type", "application/json")
+	got, err := New(def).Request(r, def.Operations[0], "/d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, v := range got {
+		k := v.In + v.Name + v.Message
+		if seen[k] {
+			t.Fatalf("duplicate violation %+v in %+v", v, got)
+		}
+		seen[k] = true
+	}
+	if len(got) == 0 {
+		t.Fatal("no violations")
+	}
+}
