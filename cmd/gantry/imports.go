@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/core/spec"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/workspace"
 )
 
@@ -22,12 +23,7 @@ func newImportCmd(g *globals) *cobra.Command {
 			"$refs reach. The API's name defaults to a slug of info.title; importing again under an\n" +
 			"existing name adds a revision to that API (unchanged content adds nothing).",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			start := time.Now()
 			opts := spec.Options{}
 			if isTerminal(g.stderr) {
@@ -49,7 +45,7 @@ func newImportCmd(g *globals) *cobra.Command {
 				verb, res.API.Name, res.Revision.Title, res.Revision.Version, res.Revision.Operations,
 				len(res.Revision.Files), res.Revision.ID, time.Since(start).Round(time.Millisecond))
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&name, "name", "", "API name (default: a slug of info.title)")
 	return cmd
@@ -90,12 +86,7 @@ func newAPIsCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List the workspace's APIs: name, version, operation count",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
 			apis, err := st.ListAPIs(cmd.Context())
 			if err != nil {
 				return err
@@ -113,7 +104,7 @@ func newAPIsCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%d ops\t%d\t%s\n", a.Name, a.Version, a.Operations, a.Revisions, a.Title)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	var out string
@@ -121,12 +112,7 @@ func newAPIsCmd(g *globals) *cobra.Command {
 		Use:   "export NAME",
 		Short: "Write the newest revision's spec as one self-contained document",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			name, err := workspace.Resolve(cmd.Context(), st, args[0])
 			if err != nil {
 				return err
@@ -148,25 +134,20 @@ func newAPIsCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stderr, "wrote %s (%d bytes)\n", out, len(doc))
 			return nil
-		},
+		}),
 	}
 	export.Flags().StringVarP(&out, "output", "o", "", "output file (default: standard output)")
 	remove := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove an API and all its revisions",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			if err := st.DeleteAPI(cmd.Context(), args[0]); err != nil {
 				return fmt.Errorf("API %q: %w", args[0], err)
 			}
 			fmt.Fprintf(g.stdout, "removed %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(list, export, remove)
 	return cmd

@@ -96,6 +96,19 @@ func (g *globals) openStore() (*sqlite.Store, string, error) {
 	return st, path, nil
 }
 
+// withStore adapts a command body that needs the workspace: it opens the store named by the
+// flags, runs fn and closes the store.
+func (g *globals) withStore(fn func(cmd *cobra.Command, args []string, st *sqlite.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		st, _, err := g.openStore()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(cmd, args, st)
+	}
+}
+
 // isTerminal reports whether w is an interactive terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -15,6 +15,7 @@ import (
 	"github.com/gantry-dev/gantry/core/har"
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
 )
 
 // trafficFlags are the filters shared by the traffic commands.
@@ -60,16 +61,11 @@ func newTrafficCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List captured exchanges, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
 			tf, err := lf.filter()
 			if err != nil {
 				return err
 			}
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			xs, err := st.ListExchanges(cmd.Context(), tf)
 			if err != nil {
 				return err
@@ -101,7 +97,7 @@ func newTrafficCmd(g *globals) *cobra.Command {
 					x.Method, x.URL, x.Status, x.Duration.Round(time.Microsecond), x.API, x.Operation, notes)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	lf.register(list, 50)
 	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -112,7 +108,7 @@ func newTrafficCmd(g *globals) *cobra.Command {
 		Use:   "export --har FILE",
 		Short: "Export captured exchanges (filtered) as HAR 1.2",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
 			if harPath == "" {
 				return fmt.Errorf("--har FILE is required")
 			}
@@ -120,11 +116,6 @@ func newTrafficCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			xs, err := st.ListExchanges(cmd.Context(), tf)
 			if err != nil {
 				return err
@@ -142,7 +133,7 @@ func newTrafficCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stderr, "wrote %d exchange%s to %s\n", len(xs), plural(len(xs)), harPath)
 			return nil
-		},
+		}),
 	}
 	ef.register(export, 0)
 	export.Flags().StringVar(&harPath, "har", "", "HAR file to write (- for standard output)")
@@ -152,23 +143,18 @@ func newTrafficCmd(g *globals) *cobra.Command {
 		Use:   "clear",
 		Short: "Delete captured exchanges (all, or those matching the filters)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
 			tf, err := cf.filter()
 			if err != nil {
 				return err
 			}
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			n, err := st.DeleteExchanges(cmd.Context(), tf)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "deleted %d exchange%s\n", n, plural(n))
 			return nil
-		},
+		}),
 	}
 	cf.register(clear, 0)
 	cmd.AddCommand(list, export, clear)
