@@ -178,14 +178,8 @@ func (s *Store) ListAPIs(ctx context.Context) ([]model.APISummary, error) {
 // uses, in one transaction; it returns an error wrapping store.ErrNotFound if there is no such API.
 func (s *Store) DeleteAPI(ctx context.Context, name string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM apis WHERE name = ?`, name)
-		if err != nil {
+		if err := deleteOne(ctx, tx, `DELETE FROM apis WHERE name = ?`, name); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return store.ErrNotFound
 		}
 		n, err := deleteOrphanBlobs(ctx, tx)
 		if err != nil {

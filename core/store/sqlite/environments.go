@@ -80,16 +80,7 @@ func (s *Store) ListEnvironments(ctx context.Context) ([]model.Environment, erro
 // store.ErrNotFound.
 func (s *Store) DeleteEnvironment(ctx context.Context, name string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM environments WHERE name = ?`, name)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
+		return deleteOne(ctx, tx, `DELETE FROM environments WHERE name = ?`, name)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting environment %q: %w", name, err)

@@ -218,3 +218,20 @@ func toMicros(t time.Time) int64 { return t.UnixMicro() }
 
 // fromMicros converts a stored time back, in UTC.
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// deleteOne runs a DELETE that should remove a row and returns store.ErrNotFound when it
+// removed none.
+func deleteOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
