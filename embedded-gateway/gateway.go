@@ -204,16 +204,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.
 
 func (g *Gateway) corsOn() bool { return g.opts.CORS }
 
-// headerSafe makes s usable as a header value: one line, printable.
-func headerSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	st := g.state.Load()
 	x := capture.FromContext(r.Context())
@@ -267,8 +257,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 		problem.Error(w, r, http.StatusUnauthorized, "unauthorized", d.detail)
 		return
 	}
+	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBodyBytes+1))
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBodyBytes+1))
 		if err != nil {
 			problem.Error(w, r, http.StatusBadRequest, "unreadable-body", "The request body could not be read: "+err.Error())
 			return
@@ -278,29 +270,24 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 				fmt.Sprintf("The request body exceeds the limit of %d bytes.", g.opts.MaxBodyBytes))
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		defer func() { r.Body = io.NopCloser(bytes.NewReader(body)) }()
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		r.Body = io.NopCloser(bytes.NewReader(body)) // unread: the mock may seed from it
 	}
 	if !g.opts.SkipValidation {
 		rel := strings.TrimPrefix(path, b.api.base)
 		if rel == "" {
 			rel = "/"
 		}
-		vs, err := b.api.validator.Request(r, b.op, rel)
+		vs, err := b.api.validator.RequestWithBody(r, b.op, rel, body)
 		if err != nil {
 			// The error is cached per operation; say so once, not on every request.
 			b.api.warnOnce.Do(func() {
 				g.log.Warn("request validator unavailable; requests are served unvalidated", "api", b.api.api.Name, "operation", b.op.ID, "err", err)
 			})
 			warning := "request not validated: " + err.Error()
-			w.Header().Add(mock.WarningHeader, headerSafe(warning))
+			mock.AddWarnings(w.Header(), warning)
 			if x != nil {
 				x.Warnings = append(x.Warnings, warning)
 			}
-		}
-		if r.GetBody != nil {
-			r.Body, _ = r.GetBody()
 		}
 		if len(vs) > 0 {
 			if x != nil {

@@ -359,7 +359,7 @@ func (r *Responder) prepare(resp *apidef.Response, status, mtIdx int, served, ex
 		p.prob = d
 		p.result = Result{Status: d.Status, MediaType: problem.ContentType, Warnings: warnings}
 		p.header = http.Header{}
-		addWarnings(p.header, warnings)
+		AddWarnings(p.header, warnings...)
 		return p
 	}
 	// Body.
@@ -447,13 +447,14 @@ func (r *Responder) prepare(resp *apidef.Response, status, mtIdx int, served, ex
 	if p.status != http.StatusNoContent && p.status != http.StatusNotModified && p.status >= 200 {
 		p.header["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}
-	addWarnings(p.header, warnings)
+	AddWarnings(p.header, warnings...)
 	p.body = body
 	p.result.Warnings = warnings
 	return p
 }
 
-func addWarnings(h http.Header, warnings []string) {
+// AddWarnings appends each warning to h's Gantry-Warning values, made safe for a header.
+func AddWarnings(h http.Header, warnings ...string) {
 	for _, w := range warnings {
 		h[WarningHeader] = append(h[WarningHeader], headerSafe(w))
 	}

@@ -80,18 +80,28 @@ func New(def *apidef.Definition) *Validator {
 }
 
 // Request validates r against op; relPath is r's escaped path (as from URL.EscapedPath)
-// relative to the API's base path. It returns the violations found; an error means the operation's
-// validator could not be built. The request body must be re-readable (see gateway).
+// relative to the API's base path. It reads r's body; use RequestWithBody when the body has
+// been read already. An error means the operation's validator could not be built.
 func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath string) ([]model.Violation, error) {
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			return []model.Violation{{In: "body", Message: "the request body could not be read: " + err.Error()}}, nil
+		}
+	}
+	return v.RequestWithBody(r, op, relPath, body)
+}
+
+// RequestWithBody is Request for a request whose body was read into body (nil for none);
+// r.Body is not touched.
+func (v *Validator) RequestWithBody(r *http.Request, op *apidef.Operation, relPath string, body []byte) ([]model.Violation, error) {
 	st := v.state(op)
 	st.once.Do(func() { st.build(v.def, op) })
 	if st.err != nil {
 		return nil, st.err
 	}
-	key, body, err := st.key(r, relPath)
-	if err != nil {
-		return []model.Violation{{In: "body", Message: "the request body could not be read: " + err.Error()}}, nil
-	}
+	key := st.key(r, relPath, body)
 	if vs, hit := st.cache.Load(key); hit {
 		return vs.([]model.Violation), nil
 	}
@@ -104,8 +114,8 @@ func (v *Validator) Request(r *http.Request, op *apidef.Operation, relPath strin
 	return vs, nil
 }
 
-// key reads what the outcome depends on; it returns the body it read.
-func (st *opState) key(r *http.Request, relPath string) (cacheKey, []byte, error) {
+// key hashes what the outcome depends on.
+func (st *opState) key(r *http.Request, relPath string, body []byte) cacheKey {
 	var h maphash.Hash
 	h.SetSeed(seed)
 	h.WriteString(relPath)
@@ -126,18 +136,7 @@ func (st *opState) key(r *http.Request, relPath string) (cacheKey, []byte, error
 			h.WriteString(v)
 		}
 	}
-	k := cacheKey{request: h.Sum64()}
-	var body []byte
-	if r.Body != nil && r.Body != http.NoBody {
-		var err error
-		body, err = io.ReadAll(r.Body)
-		if err != nil {
-			return k, nil, err
-		}
-		k.body = maphash.Bytes(seed, body)
-		k.bodyLen = len(body)
-	}
-	return k, body, nil
+	return cacheKey{request: h.Sum64(), body: maphash.Bytes(seed, body), bodyLen: len(body)}
 }
 
 func (st *opState) validate(r *http.Request, op *apidef.Operation, relPath string, body []byte) []model.Violation {
