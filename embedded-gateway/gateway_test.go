@@ -176,23 +176,14 @@ func TestApplyKeepsLastGood(t *testing.T) {
 
 // TestRecording checks that every exchange reaches the sink with the gateway's annotations.
 func TestRecording(t *testing.T) {
-	var mu sync.Mutex
-	var got []*model.Exchange
-	rec := capture.New(capture.SinkFunc(func(_ context.Context, xs []*model.Exchange) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, xs...)
-		return nil
-	}), capture.Options{FlushInterval: 5 * time.Millisecond})
+	rec, recorded := collectingRecorder()
 	gw := newGateway(t, gateway.Options{Recorder: rec}, mustAPI(t, "shop", "", load(t, "secure.yaml")))
 	for _, target := range []string{"/api/v2/orders?limit=1", "/api/v2/orders", "/api/v2/nope"} {
 		r := httptest.NewRequest("GET", target, nil)
 		r.Header.Set("X-API-Key", "secret-key")
 		gw.ServeHTTP(httptest.NewRecorder(), r)
 	}
-	if err := rec.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	got := recorded()
 	if len(got) != 3 {
 		t.Fatalf("recorded %d exchanges, want 3", len(got))
 	}
@@ -416,21 +407,12 @@ func TestSpecDeclaredKeysRedacted(t *testing.T) {
 		},
 		Operations: []*apidef.Operation{{ID: "op", Method: "GET", Path: "/x", Responses: []*apidef.Response{{Status: "204"}}}},
 	}
-	var mu sync.Mutex
-	var got []*model.Exchange
-	rec := capture.New(capture.SinkFunc(func(_ context.Context, xs []*model.Exchange) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, xs...)
-		return nil
-	}), capture.Options{})
+	rec, recorded := collectingRecorder()
 	gw := newGateway(t, gateway.Options{Recorder: rec}, mustAPI(t, "s", "/", def))
 	r := httptest.NewRequest("GET", "/x?sig=topsecret&page=2", nil)
 	r.Header.Set("X-Partner-Secret", "hunter2")
 	gw.ServeHTTP(httptest.NewRecorder(), r)
-	if err := rec.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	got := recorded()
 	if len(got) != 1 {
 		t.Fatalf("%d exchanges", len(got))
 	}
@@ -440,5 +422,26 @@ func TestSpecDeclaredKeysRedacted(t *testing.T) {
 	}
 	if v := x.RequestHeaders.Get("X-Partner-Secret"); v != capture.Redacted {
 		t.Errorf("header captured as %q", v)
+	}
+}
+
+// collectingRecorder returns a recorder that keeps every exchange in memory, and a function
+// that closes it (flushing everything) and returns what it recorded.
+func collectingRecorder() (*capture.Recorder, func() []*model.Exchange) {
+	var mu sync.Mutex
+	var got []*model.Exchange
+	rec := capture.New(capture.SinkFunc(func(_ context.Context, xs []*model.Exchange) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, xs...)
+		return nil
+	}), capture.Options{FlushInterval: 5 * time.Millisecond})
+	return rec, func() []*model.Exchange {
+		if err := rec.Close(context.Background()); err != nil {
+			panic(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return got
 	}
 }

@@ -51,13 +51,9 @@ func TestDefaultName(t *testing.T) {
 }
 
 func TestImportAndDefinition(t *testing.T) {
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
-	path := filepath.Join("..", "spec", "testdata", "petstore.good.yaml")
+	path := petstore
 	first, err := Import(ctx, st, path, "", spec.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -85,13 +81,9 @@ func TestImportAndDefinition(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
-	path := filepath.Join("..", "spec", "testdata", "petstore.good.yaml")
+	path := petstore
 	for _, name := range []string{"digitalocean-api", "shop-v1", "shop-v2", "shop"} {
 		if _, err := Import(ctx, st, path, name, spec.Options{}); err != nil {
 			t.Fatal(err)
@@ -125,4 +117,18 @@ func TestResolve(t *testing.T) {
 	if _, err := Resolve(ctx, st, "shop"); err == nil || !strings.Contains(err.Error(), "shop-v1, shop-v2") {
 		t.Fatalf("ambiguous prefix: %v", err)
 	}
+}
+
+// petstore is a small spec that imports cleanly.
+var petstore = filepath.Join("..", "spec", "testdata", "petstore.good.yaml")
+
+// openStore opens a workspace in a temporary folder, closed when the test ends.
+func openStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
