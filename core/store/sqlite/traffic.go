@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -39,14 +40,6 @@ func insertSQL(n int) string {
 
 // exchangeRow returns the column values of x in exchangeColumns order.
 func exchangeRow(x *model.Exchange) ([]any, error) {
-	reqH, err := jsonOrNull(len(x.RequestHeaders) > 0, x.RequestHeaders)
-	if err != nil {
-		return nil, fmt.Errorf("exchange %s: request headers: %w", x.ID, err)
-	}
-	respH, err := jsonOrNull(len(x.ResponseHeaders) > 0, x.ResponseHeaders)
-	if err != nil {
-		return nil, fmt.Errorf("exchange %s: response headers: %w", x.ID, err)
-	}
 	viol, err := jsonOrNull(len(x.Violations) > 0, x.Violations)
 	if err != nil {
 		return nil, fmt.Errorf("exchange %s: violations: %w", x.ID, err)
@@ -57,8 +50,17 @@ func exchangeRow(x *model.Exchange) ([]any, error) {
 	}
 	return []any{x.ID, toMicros(x.StartedAt), int64(x.Duration), x.API, x.Operation,
 		x.Mode, x.ClientAddr, x.Method, x.URL, x.Host, x.Proto,
-		reqH, x.RequestBody, x.RequestSize, x.Status, respH, x.ResponseBody, x.ResponseSize,
+		headerJSONOrNull(x.RequestHeaders), x.RequestBody, x.RequestSize, x.Status,
+		headerJSONOrNull(x.ResponseHeaders), x.ResponseBody, x.ResponseSize,
 		viol, warn}, nil
+}
+
+// headerJSONOrNull returns h as JSON text, or nil (SQL NULL) if h is empty.
+func headerJSONOrNull(h http.Header) any {
+	if len(h) == 0 {
+		return nil
+	}
+	return string(appendHeaderJSON(make([]byte, 0, 512), h))
 }
 
 // AppendExchanges stores a batch of exchanges in one transaction with one prepared statement:
@@ -116,6 +118,13 @@ func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error
 	})
 	if err != nil {
 		return fmt.Errorf("appending %d exchanges: %w", len(xs), err)
+	}
+	if s.ckpt != nil {
+		var n int64
+		for _, x := range xs {
+			n += int64(len(x.RequestBody) + len(x.ResponseBody) + len(x.URL) + 512)
+		}
+		s.ckpt.note(n)
 	}
 	return nil
 }
