@@ -97,6 +97,10 @@ type Exchange struct {
 	Mode string `json:"mode,omitempty"`
 	// ClientAddr is the client's address.
 	ClientAddr string `json:"clientAddr,omitempty"`
+	// Consumer is the consumer an authentication policy identified ("" if none).
+	Consumer string `json:"consumer,omitempty"`
+	// Scheme is "http" or "https" as the client spoke to the gateway ("" means http).
+	Scheme string `json:"scheme,omitempty"`
 	// Method, URL, Proto are the request line; URL is as the client sent it (path and query).
 	Method string `json:"method"`
 	URL    string `json:"url"`

@@ -56,6 +56,8 @@ type TrafficFilter struct {
 	API string
 	// Method keeps only this method (case-insensitive); "" keeps all.
 	Method string
+	// Consumer keeps only exchanges of this consumer; "" keeps all.
+	Consumer string
 	// StatusMin and StatusMax keep statuses in [StatusMin, StatusMax]; 0 means unbounded.
 	StatusMin, StatusMax int
 	// PathContains keeps exchanges whose URL contains this text; "" keeps all.

@@ -101,6 +101,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("applying migration %s: %w", m.name, err)
 			}
+			if code := migrationCode[m.name]; code != nil {
+				if err := code(ctx, tx); err != nil {
+					return fmt.Errorf("applying migration %s: %w", m.name, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.version, m.name, toMicros(now())); err != nil {
 				return fmt.Errorf("recording migration %s: %w", m.name, err)

@@ -3,27 +3,21 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
 )
 
-const exchangeColumns = `id, started_at, duration, api, operation, mode, client_addr, method, url, host, proto,
-	request_headers, request_body, request_size, status, response_headers, response_body, response_size,
-	violations, warnings`
-
-// insertChunk is how many rows one INSERT statement carries (20 columns each, far below
-// SQLite's limit of 32766 parameters).
-const insertChunk = 32
+const exchangeColumns = `id, started_at, api, consumer, method, status, url, detail`
 
 // exchangeColumnCount is the number of columns in exchangeColumns.
-const exchangeColumnCount = 20
+const exchangeColumnCount = 8
+
+// insertChunk is how many rows one INSERT statement carries.
+const insertChunk = 64
 
 // insertSQL returns an INSERT of n rows.
 func insertSQL(n int) string {
@@ -33,34 +27,22 @@ func insertSQL(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		b.WriteString(`(?,?,?,?,?,?,?,?)`)
 	}
 	return b.String()
 }
 
-// exchangeRow returns the column values of x in exchangeColumns order.
-func exchangeRow(x *model.Exchange) ([]any, error) {
-	viol, err := jsonOrNull(len(x.Violations) > 0, x.Violations)
+// appendRow appends the column values of x, in exchangeColumns order, to args. The detail
+// is encoded onto buf, whose grown form is returned; args keep sub-slices of it, so its
+// bytes must not be overwritten until the statement has run.
+func appendRow(args []any, buf []byte, x *model.Exchange) ([]any, []byte, error) {
+	start := len(buf)
+	buf, err := appendDetail(buf, x)
 	if err != nil {
-		return nil, fmt.Errorf("exchange %s: violations: %w", x.ID, err)
+		return nil, nil, fmt.Errorf("exchange %s: %w", x.ID, err)
 	}
-	warn, err := jsonOrNull(len(x.Warnings) > 0, x.Warnings)
-	if err != nil {
-		return nil, fmt.Errorf("exchange %s: warnings: %w", x.ID, err)
-	}
-	return []any{x.ID, toMicros(x.StartedAt), int64(x.Duration), x.API, x.Operation,
-		x.Mode, x.ClientAddr, x.Method, x.URL, x.Host, x.Proto,
-		headerJSONOrNull(x.RequestHeaders), x.RequestBody, x.RequestSize, x.Status,
-		headerJSONOrNull(x.ResponseHeaders), x.ResponseBody, x.ResponseSize,
-		viol, warn}, nil
-}
-
-// headerJSONOrNull returns h as JSON text, or nil (SQL NULL) if h is empty.
-func headerJSONOrNull(h http.Header) any {
-	if len(h) == 0 {
-		return nil
-	}
-	return string(appendHeaderJSON(make([]byte, 0, 512), h))
+	return append(args, x.ID, toMicros(x.StartedAt), x.API, x.Consumer, x.Method, x.Status, x.URL,
+		buf[start:len(buf):len(buf)]), buf, nil
 }
 
 // AppendExchanges stores a batch of exchanges in one transaction with one prepared statement:
@@ -89,15 +71,17 @@ func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error
 			}
 		}()
 		args := make([]any, 0, insertChunk*exchangeColumnCount)
+		var buf []byte
 		for start := 0; start < len(xs); start += insertChunk {
 			chunk := xs[start:min(start+insertChunk, len(xs))]
 			args = args[:0]
+			// A fresh buffer per statement, as the arguments alias it until executed.
+			buf = make([]byte, 0, 768*len(chunk))
 			for _, x := range chunk {
-				row, err := exchangeRow(x)
-				if err != nil {
+				var err error
+				if args, buf, err = appendRow(args, buf, x); err != nil {
 					return err
 				}
-				args = append(args, row...)
 			}
 			var err error
 			if len(chunk) == insertChunk {
@@ -122,7 +106,7 @@ func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error
 	if s.ckpt != nil {
 		var n int64
 		for _, x := range xs {
-			n += int64(len(x.RequestBody) + len(x.ResponseBody) + len(x.URL) + 512)
+			n += int64(len(x.RequestBody) + len(x.ResponseBody) + len(x.URL) + 256)
 		}
 		s.ckpt.note(n)
 	}
@@ -216,6 +200,9 @@ func trafficWhere(f store.TrafficFilter) (string, []any) {
 	if f.Method != "" {
 		add(`upper(method) = ?`, strings.ToUpper(f.Method))
 	}
+	if f.Consumer != "" {
+		add(`consumer = ?`, f.Consumer)
+	}
 	if f.StatusMin != 0 {
 		add(`status >= ?`, f.StatusMin)
 	}
@@ -243,51 +230,18 @@ func trafficWhere(f store.TrafficFilter) (string, []any) {
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
 
-// jsonOrNull returns v as JSON text if present, else nil (SQL NULL).
-func jsonOrNull(present bool, v any) (any, error) {
-	if !present {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-// unmarshalNull decodes s into v unless s is NULL.
-func unmarshalNull(s sql.NullString, v any) error {
-	if !s.Valid {
-		return nil
-	}
-	return json.Unmarshal([]byte(s.String), v)
-}
-
 func scanExchange(row scanner) (*model.Exchange, error) {
 	var (
-		x                       model.Exchange
-		started, dur            int64
-		reqH, respH, viol, warn sql.NullString
+		x       model.Exchange
+		started int64
+		detail  []byte
 	)
-	if err := row.Scan(&x.ID, &started, &dur, &x.API, &x.Operation, &x.Mode, &x.ClientAddr, &x.Method, &x.URL,
-		&x.Host, &x.Proto, &reqH, &x.RequestBody, &x.RequestSize, &x.Status, &respH, &x.ResponseBody,
-		&x.ResponseSize, &viol, &warn); err != nil {
+	if err := row.Scan(&x.ID, &started, &x.API, &x.Consumer, &x.Method, &x.Status, &x.URL, &detail); err != nil {
 		return nil, err
 	}
-	x.StartedAt, x.Duration = fromMicros(started), time.Duration(dur)
-	for _, c := range []struct {
-		name string
-		col  sql.NullString
-		dst  any
-	}{
-		{"request headers", reqH, &x.RequestHeaders},
-		{"response headers", respH, &x.ResponseHeaders},
-		{"violations", viol, &x.Violations},
-		{"warnings", warn, &x.Warnings},
-	} {
-		if err := unmarshalNull(c.col, c.dst); err != nil {
-			return nil, fmt.Errorf("decoding %s of exchange %s: %w", c.name, x.ID, err)
-		}
+	x.StartedAt = fromMicros(started)
+	if err := decodeDetail(detail, &x); err != nil {
+		return nil, fmt.Errorf("decoding exchange %s: %w", x.ID, err)
 	}
 	return &x, nil
 }

@@ -43,6 +43,8 @@ func fixtureExchanges(n int) []*model.Exchange {
 			Operation:    fmt.Sprintf("op%d", i%4),
 			Mode:         []string{"mock", "proxy", ""}[i%3],
 			ClientAddr:   fmt.Sprintf("127.0.0.1:%d", 50000+i),
+			Consumer:     []string{"alice", "", "bob", ""}[i%4],
+			Scheme:       []string{"http", "https", ""}[i%3],
 			Method:       methods[i%len(methods)],
 			URL:          u,
 			Host:         "localhost:8080",
@@ -80,6 +82,7 @@ func reference(xs []*model.Exchange, f store.TrafficFilter) []*model.Exchange {
 		switch {
 		case f.API != "" && x.API != f.API,
 			f.Method != "" && !strings.EqualFold(x.Method, f.Method),
+			f.Consumer != "" && x.Consumer != f.Consumer,
 			f.StatusMin != 0 && x.Status < f.StatusMin,
 			f.StatusMax != 0 && x.Status > f.StatusMax,
 			f.PathContains != "" && !strings.Contains(x.URL, f.PathContains),
@@ -118,7 +121,8 @@ func checkExchange(t *testing.T, got, want *model.Exchange) {
 	var diffs []string
 	if got.ID != want.ID || !got.StartedAt.Equal(want.StartedAt) || got.Duration != want.Duration ||
 		got.API != want.API || got.Operation != want.Operation || got.Mode != want.Mode ||
-		got.ClientAddr != want.ClientAddr || got.Method != want.Method || got.URL != want.URL ||
+		got.ClientAddr != want.ClientAddr || got.Consumer != want.Consumer || got.Scheme != want.Scheme ||
+		got.Method != want.Method || got.URL != want.URL ||
 		got.Host != want.Host || got.Proto != want.Proto || got.RequestSize != want.RequestSize ||
 		got.Status != want.Status || got.ResponseSize != want.ResponseSize {
 		diffs = append(diffs, fmt.Sprintf("scalar fields:\n got  %+v\n want %+v", *got, *want))
@@ -324,6 +328,8 @@ func testExchangeFilters(t *testing.T, open opener) {
 		{"unknown api", store.TrafficFilter{API: "nope"}},
 		{"method lower case", store.TrafficFilter{Method: "get"}},
 		{"method mixed case", store.TrafficFilter{Method: "Post"}},
+		{"consumer", store.TrafficFilter{Consumer: "alice"}},
+		{"unknown consumer", store.TrafficFilter{Consumer: "mallory"}},
 		{"status min", store.TrafficFilter{StatusMin: 400}},
 		{"status max", store.TrafficFilter{StatusMax: 299}},
 		{"status range", store.TrafficFilter{StatusMin: 400, StatusMax: 499}},
