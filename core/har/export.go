@@ -119,7 +119,11 @@ func absoluteURL(x *model.Exchange) string {
 	} else if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	return "http://" + x.Host + path
+	scheme := x.Scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	return scheme + "://" + x.Host + path
 }
 
 // isAbsolute reports whether u starts with an http or https scheme.

@@ -35,7 +35,7 @@ func fixtures() map[string]*model.Exchange {
 		},
 		"binary body": {
 			ID: "01JPBZ2S5Q0000000000000002", StartedAt: t0.Add(time.Second), Duration: time.Millisecond,
-			Method: "GET", URL: "/pets/1/photo", Host: "localhost:8080", Proto: "HTTP/1.1", Mode: "proxy",
+			Method: "GET", URL: "/pets/1/photo", Scheme: "https", Host: "localhost:8080", Proto: "HTTP/1.1", Mode: "proxy",
 			Status:          200,
 			ResponseHeaders: http.Header{"Content-Type": {"image/png"}},
 			ResponseBody:    []byte{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff}, ResponseSize: 10,
@@ -64,9 +64,9 @@ func fixtures() map[string]*model.Exchange {
 			Status: 413, ResponseHeaders: http.Header{"Content-Type": {"text/plain"}},
 			ResponseBody: []byte("too large, too lar"), ResponseSize: 200_000,
 		},
-		"https absolute URL": {
+		"https": {
 			ID: "01JPBZ2S5Q0000000000000006", StartedAt: t0.Add(5 * time.Second), Duration: 6 * time.Millisecond,
-			Method: "DELETE", URL: "https://secure.example.test/pets/1?x=1", Host: "secure.example.test", Proto: "HTTP/1.1",
+			Method: "DELETE", URL: "/pets/1?x=1", Scheme: "https", Host: "secure.example.test", Proto: "HTTP/1.1",
 			Status: 204,
 		},
 	}
@@ -240,7 +240,7 @@ func TestParseForeign(t *testing.T) {
 	x := xs[0]
 	want := &model.Exchange{
 		StartedAt: time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC), Duration: 50500 * time.Microsecond,
-		Method: "POST", URL: "https://shop.test/cart", Host: "shop.test", Proto: "h2",
+		Method: "POST", URL: "/cart", Scheme: "https", Host: "shop.test", Proto: "h2",
 		RequestHeaders: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 		RequestBody:    []byte("item=a+b&qty=2"), RequestSize: 14,
 		Status: 200, ResponseBody: []byte("hello"), ResponseSize: 5,

@@ -267,8 +267,8 @@ func toExchange(e *Entry) *model.Exchange {
 		Status:          e.Response.Status,
 		ResponseHeaders: toHeader(e.Response.Headers),
 	}
-	if scheme != "http" {
-		x.URL, _, _ = strings.Cut(e.Request.URL, "#")
+	if scheme != "http" { // "" means http
+		x.Scheme = scheme
 	}
 	if pd := e.Request.PostData; pd != nil {
 		x.RequestBody, _ = decodeBody(pd.Text, pd.Encoding)

@@ -110,6 +110,7 @@ func (c *capturer) serve(rec *Recorder, next http.Handler, w http.ResponseWriter
 		ID:             NewID(),
 		StartedAt:      start,
 		ClientAddr:     r.RemoteAddr,
+		Scheme:         requestScheme(r),
 		Method:         r.Method,
 		URL:            c.redactURL(uri),
 		Host:           r.Host,
@@ -362,3 +363,11 @@ func (rw *responseWriter) Flush() {
 func (rw *responseWriter) Unwrap() http.ResponseWriter { return rw.w }
 
 var _ http.Flusher = (*responseWriter)(nil)
+
+// requestScheme is the scheme the client used to reach the gateway.
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
