@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -269,6 +270,9 @@ func Decode(settings json.RawMessage, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
+			if te.Type == reflect.TypeFor[Duration]() {
+				return &FieldError{Field: te.Field, Message: fmt.Sprintf(`%s is not a duration like "30s" or "1m"`, te.Value), Err: err}
+			}
 			return &FieldError{Field: te.Field, Message: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type.Kind().String()), te.Value), Err: err}
 		}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -300,20 +304,22 @@ func jsonKind(goKind string) string {
 // Duration is a time.Duration that reads and writes as text ("1m", "250ms") in settings.
 type Duration time.Duration
 
-// UnmarshalJSON accepts a Go duration string, or a number of seconds.
+// UnmarshalJSON accepts a Go duration string, or a number of seconds. Its errors are
+// *json.UnmarshalTypeError, so that decoding reports the field.
 func (d *Duration) UnmarshalJSON(b []byte) error {
+	bad := &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[Duration]()}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		var secs float64
 		if err2 := json.Unmarshal(b, &secs); err2 != nil {
-			return fmt.Errorf("a duration like \"30s\" or \"1m\" is expected")
+			return bad
 		}
 		*d = Duration(secs * float64(time.Second))
 		return nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration like \"30s\" or \"1m\"", s)
+		return bad
 	}
 	*d = Duration(v)
 	return nil

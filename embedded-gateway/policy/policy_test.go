@@ -14,7 +14,8 @@ import (
 func tag(name string) Factory {
 	return func(settings json.RawMessage, env Env) (Middleware, error) {
 		var s struct {
-			Fail bool `json:"fail"`
+			Fail   bool     `json:"fail"`
+			Window Duration `json:"window"`
 		}
 		if err := Decode(settings, &s); err != nil {
 			return nil, err
@@ -86,6 +87,7 @@ func TestBuildErrorsNameThePolicyAndField(t *testing.T) {
 		{"unknown setting", Config{Name: "keyAuth", Settings: json.RawMessage(`{"nmae": "x"}`)}, "nmae", "unknown setting"},
 		{"wrong type", Config{Name: "keyAuth", Settings: json.RawMessage(`{"fail": "yes"}`)}, "fail", "must be true or false"},
 		{"factory refuses", Config{Name: "keyAuth", Settings: json.RawMessage(`{"fail": true}`)}, "fail", "asked to fail"},
+		{"bad duration", Config{Name: "keyAuth", Settings: json.RawMessage(`{"window": "soon"}`)}, "window", `"soon" is not a duration like "30s"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
