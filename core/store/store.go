@@ -84,10 +84,20 @@ type TrafficStore interface {
 	DeleteExchanges(ctx context.Context, f TrafficFilter) (int, error)
 }
 
+// GatewayConfigStore keeps the revisions of the workspace's gateway configuration.
+type GatewayConfigStore interface {
+	// PutGatewayConfig stores c as the newest revision, unless it equals the newest one
+	// already stored (then added is false and that revision's number is returned).
+	PutGatewayConfig(ctx context.Context, c *model.GatewayConfig) (revision int64, added bool, err error)
+	// LatestGatewayConfig returns the newest configuration and its revision, or ErrNotFound.
+	LatestGatewayConfig(ctx context.Context) (*model.GatewayConfig, int64, error)
+}
+
 // Store is a whole workspace store.
 type Store interface {
 	APIStore
 	EnvironmentStore
+	GatewayConfigStore
 	TrafficStore
 	// Close releases the store's resources.
 	Close() error

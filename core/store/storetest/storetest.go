@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, opener) })
 	t.Run("InvalidInput", func(t *testing.T) { testInvalidInput(t, opener) })
 	t.Run("Environments", func(t *testing.T) { testEnvironments(t, opener) })
+	t.Run("GatewayConfigs", func(t *testing.T) { testGatewayConfigs(t, opener) })
 	t.Run("Exchanges", func(t *testing.T) { testExchanges(t, opener) })
 	t.Run("ExchangeFilters", func(t *testing.T) { testExchangeFilters(t, opener) })
 	t.Run("ExchangeBatches", func(t *testing.T) { testExchangeBatches(t, opener) })

@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gantry-dev/gantry/core/model"
+	"github.com/gantry-dev/gantry/core/store"
+)
+
+// PutGatewayConfig stores c as the newest gateway configuration revision, unless it is the
+// same as the newest one stored.
+func (s *Store) PutGatewayConfig(ctx context.Context, c *model.GatewayConfig) (int64, bool, error) {
+	if c == nil {
+		return 0, false, errors.New("storing gateway configuration: nil configuration")
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return 0, false, fmt.Errorf("storing gateway configuration: encoding: %w", err)
+	}
+	hash := blobHash(doc)
+	var rev int64
+	added := false
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		var latest string
+		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM gateway_configs ORDER BY id DESC LIMIT 1`).Scan(&rev, &latest)
+		if err == nil && latest == hash {
+			return nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		added = true
+		return tx.QueryRowContext(ctx, `INSERT INTO gateway_configs (hash, document, created_at) VALUES (?, ?, ?) RETURNING id`,
+			hash, string(doc), toMicros(now())).Scan(&rev)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("storing gateway configuration: %w", err)
+	}
+	return rev, added, nil
+}
+
+// LatestGatewayConfig returns the newest gateway configuration and its revision, or an
+// error wrapping store.ErrNotFound if none was stored.
+func (s *Store) LatestGatewayConfig(ctx context.Context) (*model.GatewayConfig, int64, error) {
+	var rev int64
+	var doc string
+	err := s.r.QueryRowContext(ctx, `SELECT id, document FROM gateway_configs ORDER BY id DESC LIMIT 1`).Scan(&rev, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, fmt.Errorf("reading gateway configuration: none stored yet: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading gateway configuration: %w", err)
+	}
+	var c model.GatewayConfig
+	if err := json.Unmarshal([]byte(doc), &c); err != nil {
+		return nil, 0, fmt.Errorf("reading gateway configuration revision %d: %w", rev, err)
+	}
+	return &c, rev, nil
+}
