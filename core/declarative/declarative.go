@@ -575,11 +575,11 @@ func (p *parser) consumer(n *yaml.Node, field string) model.Consumer {
 					p.fail(item, join(itf, "username"), "a non-empty user name without ':' is required")
 				case (pass == "") == (hash == ""):
 					p.fail(item, itf, "give either `password` or `passwordHash`")
-				case hash != "" && !secret.IsHash(hash):
-					p.fail(item, join(itf, "passwordHash"), "must be \"sha256:\" followed by 64 hex digits")
+				case hash != "" && !secret.IsPasswordHash(hash):
+					p.fail(item, join(itf, "passwordHash"), "must be \"sha256:<salt hex>:<64 hex digits>\"")
 				default:
 					if hash == "" {
-						hash = secret.HashBasic(user, pass)
+						hash = secret.HashPassword(pass)
 					}
 					c.Basic = append(c.Basic, model.BasicCredential{Username: user, PasswordHash: hash})
 				}

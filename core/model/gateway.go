@@ -89,6 +89,6 @@ type Consumer struct {
 type BasicCredential struct {
 	// Username is the basic-auth user name.
 	Username string `json:"username"`
-	// PasswordHash is the password, hashed ("sha256:<hex>" of "username:password").
+	// PasswordHash is the password, salted and hashed ("sha256:<salt hex>:<hex>").
 	PasswordHash string `json:"passwordHash"`
 }

@@ -1,39 +1,57 @@
-// Package secret hashes credentials (API keys, passwords) for storage and compares them in
-// constant time. Gantry never stores a credential in the clear.
+// Package secret defines how Gantry stores credentials (API keys, passwords): hashed, never
+// in the clear. The gateway's authentication policies read these forms.
 package secret
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"strings"
 )
 
-// prefix marks a hashed secret.
-const prefix = "sha256:"
+// Prefix starts every stored credential.
+const Prefix = "sha256:"
 
-// Hash returns the stored form of s: "sha256:" and the hex SHA-256 of s. API keys are
-// long random strings, so an unsalted fast hash is the right tool (as for GitHub's token
-// scanning); passwords are hashed with their user name (see HashBasic).
-func Hash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return prefix + hex.EncodeToString(sum[:])
+// Hash returns the stored form of an API key: "sha256:" and the hex SHA-256 of key. API
+// keys are long random strings, so a fast unsalted hash is enough and lets the gateway find
+// a key's consumer by its hash.
+func Hash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return Prefix + hex.EncodeToString(sum[:])
 }
 
-// HashBasic returns the stored form of a basic-auth password for user.
-func HashBasic(user, password string) string { return Hash(user + ":" + password) }
+// HashPassword returns the stored form of a password with a fresh random salt:
+// "sha256:<salt hex>:<hex of SHA-256(salt || password)>". A fast hash suits long random
+// passwords, not ones people choose.
+func HashPassword(password string) string {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt) // crypto/rand.Read never fails
+	d := sha256.New()
+	d.Write(salt)
+	d.Write([]byte(password))
+	return Prefix + hex.EncodeToString(salt) + ":" + hex.EncodeToString(d.Sum(nil))
+}
 
-// IsHash reports whether s is already in the stored form.
+// IsHash reports whether s is a stored API key ("sha256:" and 64 hex digits).
 func IsHash(s string) bool {
-	h, ok := strings.CutPrefix(s, prefix)
-	if !ok || len(h) != 2*sha256.Size {
+	h, ok := strings.CutPrefix(s, Prefix)
+	return ok && isHex(h, 2*sha256.Size)
+}
+
+// IsPasswordHash reports whether s is a stored password ("sha256:<salt hex>:<64 hex>").
+func IsPasswordHash(s string) bool {
+	rest, ok := strings.CutPrefix(s, Prefix)
+	if !ok {
 		return false
 	}
-	_, err := hex.DecodeString(h)
-	return err == nil
+	salt, sum, ok := strings.Cut(rest, ":")
+	return ok && salt != "" && isHex(salt, len(salt)) && isHex(sum, 2*sha256.Size)
 }
 
-// Matches reports whether the clear secret s hashes to stored, in constant time.
-func Matches(stored, s string) bool {
-	return subtle.ConstantTimeCompare([]byte(stored), []byte(Hash(s))) == 1
+func isHex(s string, n int) bool {
+	if len(s) != n || n%2 != 0 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
