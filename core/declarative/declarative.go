@@ -684,7 +684,6 @@ func (p *parser) checkUnique() {
 	}
 }
 
-
 // consumerLabel names consumer i for a message: its name, or its place in the list.
 func consumerLabel(c *model.GatewayConfig, i int) string {
 	if n := c.Consumers[i].Name; n != "" {
