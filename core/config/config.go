@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/model"
 )
 
 // Snapshot is the whole configuration of a gateway at one revision.
@@ -22,6 +23,8 @@ type Snapshot struct {
 	Revision uint64
 	// APIs are served side by side on one listener.
 	APIs []*API
+	// Consumers are the identities authentication policies accept; nil means none.
+	Consumers []model.Consumer
 }
 
 // API is one API served by the gateway.
@@ -37,6 +40,21 @@ type API struct {
 	Source string
 	// Hash is a content hash of the definition; equal hashes mean equal definitions.
 	Hash string
+	// Hosts restricts the API to requests for these host names ("*.example.com" matches any
+	// subdomain); nil means any host.
+	Hosts []string
+	// Mode is model.ModeMock or model.ModeProxy; "" means mock.
+	Mode string
+	// NoValidation turns request validation against the spec off for this API.
+	NoValidation bool
+	// Upstream is where proxied requests go (proxy settings as JSON); nil means none.
+	Upstream json.RawMessage
+	// Upstreams are further named upstreams for content-based routing.
+	Upstreams map[string]json.RawMessage
+	// Policies apply to every operation of the API.
+	Policies []model.PolicyConfig
+	// Operations override the mode and add policies per operation.
+	Operations []model.OperationConfig
 }
 
 // NormalizeBasePath returns p with a leading slash and without a trailing one; the root is "".
@@ -72,17 +90,41 @@ func NewAPI(name, source, basePath string, def *apidef.Definition, hash string) 
 }
 
 // Equal reports whether a and b configure the gateway identically (revisions aside).
+// Definitions compare by hash; everything else by value.
 func (s *Snapshot) Equal(o *Snapshot) bool {
 	if s == nil || o == nil || len(s.APIs) != len(o.APIs) {
 		return s == o
 	}
 	for i := range s.APIs {
-		a, b := s.APIs[i], o.APIs[i]
-		if a.Name != b.Name || a.BasePath != b.BasePath || a.Hash != b.Hash {
+		if !sameAPI(s.APIs[i], o.APIs[i]) {
 			return false
 		}
 	}
-	return true
+	a, _ := json.Marshal(s.Consumers)
+	b, _ := json.Marshal(o.Consumers)
+	return string(a) == string(b)
+}
+
+// sameAPI compares two APIs, the definition by hash only.
+func sameAPI(a, b *API) bool {
+	if a.Name != b.Name || a.BasePath != b.BasePath || a.Hash != b.Hash {
+		return false
+	}
+	return settingsKey(a) == settingsKey(b)
+}
+
+// settingsKey is the JSON of everything in a besides its definition.
+func settingsKey(a *API) string {
+	b, _ := json.Marshal(struct {
+		Hosts        []string
+		Mode         string
+		NoValidation bool
+		Upstream     json.RawMessage
+		Upstreams    map[string]json.RawMessage
+		Policies     []model.PolicyConfig
+		Operations   []model.OperationConfig
+	}{a.Hosts, a.Mode, a.NoValidation, a.Upstream, a.Upstreams, a.Policies, a.Operations})
+	return string(b)
 }
 
 // Source produces snapshots. Run sends a full snapshot first and then one per change until
