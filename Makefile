@@ -7,7 +7,7 @@ LISTEN        ?= 127.0.0.1:4010
 EXAMPLE       ?= docs/examples/petstore-expanded.yaml
 PKGS          := ./...
 
-.PHONY: run build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock fuzz clean
+.PHONY: run build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean
 
 ## run: build the CLI and mock the bundled example API (prints its URL; Ctrl-C stops)
 run: cli
@@ -42,13 +42,17 @@ nocgo:
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/gantry
 
 ## bench: Go benchmarks, then the loopback load comparison against Prism and a static handler
-bench: bench-go bench-mock
+bench: bench-go bench-mock bench-gateway
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/... ./embedded-gateway/...
 
 bench-mock: cli
 	$(GO) run ./cmd/gantry-bench -gantry $(GANTRY)
+
+## bench-gateway: proxying with policies against nginx (Debian nginx-light) and Go's stock proxy
+bench-gateway: cli
+	$(GO) run ./cmd/gantry-bench -mode gateway -gantry $(GANTRY)
 
 ## fuzz: run every fuzz target for FUZZTIME each
 FUZZTIME ?= 30s

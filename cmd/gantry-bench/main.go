@@ -41,6 +41,10 @@ type options struct {
 	rounds    int
 	conns     []int
 	static    string
+	// gateway benchmark
+	stockProxy string
+	upstream   string
+	mode       string
 }
 
 func main() {
@@ -56,9 +60,16 @@ func main() {
 	flag.StringVar(&conns, "conns", "64,8", "wrk connection counts")
 	flag.IntVar(&o.rounds, "rounds", 3, "load rounds; each target's median round is reported (a shared VM is noisy)")
 	flag.StringVar(&o.static, "serve-static", "", "internal: serve the static baseline on this address")
+	flag.StringVar(&o.stockProxy, "serve-stock-proxy", "", "internal: serve Go's stock reverse proxy on this address, to -upstream")
+	flag.StringVar(&o.upstream, "upstream", "", "internal: the stock proxy's upstream URL")
+	flag.StringVar(&o.mode, "mode", "mock", "what to measure: mock (mock gateway and import) or gateway (proxying with policies, against nginx and Go's stock proxy)")
 	flag.Parse()
 	if o.static != "" {
 		serveStatic(o.static)
+		return
+	}
+	if o.stockProxy != "" {
+		serveStockProxy(o.stockProxy, o.upstream)
 		return
 	}
 	for _, c := range strings.Split(conns, ",") {
@@ -76,6 +87,10 @@ func main() {
 		fatal("%v", err)
 	}
 	defer os.RemoveAll(tmp)
+	if o.mode == "gateway" {
+		gatewayTest(o, tmp)
+		return
+	}
 	loadTest(o, tmp)
 	startupTest(o, tmp)
 }
@@ -159,6 +174,7 @@ func (p *proc) stop() float64 {
 
 type wrkResult struct {
 	rps      float64
+	p50      time.Duration
 	p99      time.Duration
 	requests int
 	errors   int
@@ -167,17 +183,22 @@ type wrkResult struct {
 var (
 	reRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
 	reP99    = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
+	reP50    = regexp.MustCompile(`\s50%\s+([\d.]+)(us|ms|s)`)
 	reTotal  = regexp.MustCompile(`(\d+) requests in`)
 	reNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 	reSockE  = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
-func runWrk(url string, conns int, d time.Duration) wrkResult {
+func runWrk(url string, conns int, d time.Duration, headers ...string) wrkResult {
 	threads := 2
 	if conns < threads {
 		threads = conns
 	}
-	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns), "-d"+d.String(), "--latency", url).CombinedOutput()
+	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + d.String(), "--latency"}
+	for _, h := range headers {
+		args = append(args, "-H", h)
+	}
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
 	if err != nil {
 		fatal("wrk: %v\n%s", err, out)
 	}
@@ -185,6 +206,11 @@ func runWrk(url string, conns int, d time.Duration) wrkResult {
 	var r wrkResult
 	if m := reRPS.FindStringSubmatch(s); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := reP50.FindStringSubmatch(s); m != nil {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+		r.p50 = time.Duration(v * float64(unit))
 	}
 	if m := reP99.FindStringSubmatch(s); m != nil {
 		v, _ := strconv.ParseFloat(m[1], 64)
@@ -218,8 +244,10 @@ type target struct {
 func median(runs []wrkResult) wrkResult {
 	byRPS := slices.SortedFunc(slices.Values(runs), func(a, b wrkResult) int { return cmp.Compare(a.rps, b.rps) })
 	byP99 := slices.SortedFunc(slices.Values(runs), func(a, b wrkResult) int { return cmp.Compare(a.p99, b.p99) })
+	byP50 := slices.SortedFunc(slices.Values(runs), func(a, b wrkResult) int { return cmp.Compare(a.p50, b.p50) })
 	m := byRPS[len(runs)/2]
 	m.p99 = byP99[len(runs)/2].p99
+	m.p50 = byP50[len(runs)/2].p50
 	return m
 }
 

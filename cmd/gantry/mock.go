@@ -24,11 +24,10 @@ import (
 
 // mockFlags are the options of `gantry mock`.
 type mockFlags struct {
-	listen     string
-	basePath   string
-	noRecord   bool
+	listen   string
+	basePath string
+	recordFlags
 	noValidate bool
-	bodyLimit  int64
 	noCORS     bool
 }
 
@@ -48,9 +47,8 @@ func newMockCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4010", "address to listen on")
 	cmd.Flags().StringVar(&f.basePath, "base-path", "", "mount the APIs here instead of their servers[0] path (/ for the root)")
-	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "do not record exchanges in the workspace")
+	f.recordFlags.register(cmd)
 	cmd.Flags().BoolVar(&f.noValidate, "no-validate", false, "do not validate requests against the spec")
-	cmd.Flags().Int64Var(&f.bodyLimit, "capture-body-limit", 64<<10, "bytes of each body to record (0: the default, negative: none)")
 	cmd.Flags().BoolVar(&f.noCORS, "no-cors", false, "do not answer CORS preflights or add Access-Control-Allow-Origin")
 
 	return cmd
@@ -104,17 +102,7 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 	var rec *capture.Recorder
 	if !f.noRecord {
 		rec = capture.New(st, capture.Options{Logger: log})
-		defer func() {
-			// Flush on every way out, with its own time budget.
-			closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := rec.Close(closeCtx); err != nil {
-				log.Error("flushing recorder", "err", err)
-			}
-			s := rec.Stats()
-			fmt.Fprintf(g.stderr, "stopped: recorded %d exchange%s (%d written, %d dropped, %d failed)\n",
-				s.Recorded, plural(int(s.Recorded)), s.Written, s.Dropped, s.Failed)
-		}()
+		defer flushRecorder(g, rec) // on every way out, with its own time budget
 	}
 	gw := gateway.New(gateway.Options{
 		Logger:         log,
@@ -139,11 +127,49 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 		src = config.Static(&config.Snapshot{Revision: 1, APIs: static})
 	}
 
+	return serve(ctx, g, serveOptions{
+		gateway:  gw,
+		source:   src,
+		listener: ln,
+		recorder: rec,
+		ready: func(first *config.Snapshot, base string) {
+			for _, a := range first.APIs {
+				fmt.Fprintf(g.stdout, "Mocking %s (%s %s, %d ops) at %s%s\n", a.Name, a.Definition.Title, a.Definition.Version,
+					len(a.Definition.Operations), base, a.BasePath+"/")
+			}
+			if rec != nil {
+				fmt.Fprintf(g.stdout, "Recording exchanges in %s\n", dbPath)
+			}
+			fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop.\n", time.Since(start).Round(time.Millisecond))
+		},
+	})
+}
+
+// serveOptions is what serve runs.
+type serveOptions struct {
+	gateway  *gateway.Gateway
+	source   config.Source
+	listener net.Listener
+	recorder *capture.Recorder // nil: not recording
+	// admin, if set, is served on adminListener.
+	admin         http.Handler
+	adminListener net.Listener
+	// ready is called once the first snapshot is applied and the listener serves.
+	ready func(first *config.Snapshot, base string)
+	// onApply, if set, is called after every successful Apply (metrics).
+	onApply func(s *config.Snapshot, err error)
+}
+
+// serve applies the source's snapshots to the gateway and serves it until ctx is done
+// (Ctrl-C), then shuts down gracefully: in-flight requests finish, then the recorder is
+// flushed by the caller's deferred Close.
+func serve(ctx context.Context, g *globals, o serveOptions) error {
+	log := g.logger()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	snaps := make(chan *config.Snapshot)
 	srcErr := make(chan error, 1)
-	go func() { srcErr <- src.Run(runCtx, snaps) }()
+	go func() { srcErr <- o.source.Run(runCtx, snaps) }()
 	var first *config.Snapshot
 	select {
 	case first = <-snaps:
@@ -152,14 +178,22 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if err := gw.Apply(first); err != nil {
+	err := o.gateway.Apply(first)
+	if o.onApply != nil {
+		o.onApply(first, err)
+	}
+	if err != nil {
 		return err
 	}
 	go func() {
 		for {
 			select {
 			case s := <-snaps:
-				if err := gw.Apply(s); err != nil {
+				err := o.gateway.Apply(s)
+				if o.onApply != nil {
+					o.onApply(s, err)
+				}
+				if err != nil {
 					fmt.Fprintf(g.stderr, "reload rejected, still serving the last good version: %v\n", err)
 				} else {
 					fmt.Fprintf(g.stderr, "reloaded (revision %d)\n", s.Revision)
@@ -169,39 +203,40 @@ func runMock(ctx context.Context, g *globals, f mockFlags, args []string) error 
 			}
 		}
 	}()
-
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	base := "http://" + ln.Addr().String()
-	for _, a := range first.APIs {
-		fmt.Fprintf(g.stdout, "Mocking %s (%s %s, %d ops) at %s%s\n", a.Name, a.Definition.Title, a.Definition.Version,
-			len(a.Definition.Operations), base, a.BasePath+"/")
+	srv := &http.Server{Handler: o.gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	served := make(chan error, 2)
+	go func() { served <- srv.Serve(o.listener) }()
+	var adminSrv *http.Server
+	if o.admin != nil && o.adminListener != nil {
+		adminSrv = &http.Server{Handler: o.admin, ReadHeaderTimeout: 10 * time.Second}
+		if c, ok := o.admin.(interface{ CloseStreams() }); ok {
+			// Live traffic streams never go idle: end them so that Shutdown need not wait.
+			adminSrv.RegisterOnShutdown(c.CloseStreams)
+		}
+		go func() { served <- adminSrv.Serve(o.adminListener) }()
 	}
-	if rec != nil {
-		fmt.Fprintf(g.stdout, "Recording exchanges in %s\n", dbPath)
+	o.ready(first, "http://"+o.listener.Addr().String())
+	if o.recorder != nil {
+		go reportDrops(runCtx, g, o.recorder)
 	}
-	fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop.\n", time.Since(start).Round(time.Millisecond))
-
-	if rec != nil {
-		go reportDrops(runCtx, g, rec)
-	}
-
 	var serveErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-served:
 	case err := <-srcErr:
 		if err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("spec watcher stopped", "err", err)
+			log.Error("configuration watcher stopped", "err", err)
 		}
 		<-ctx.Done()
 	}
 	cancel()
 	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
+	if adminSrv != nil {
+		_ = adminSrv.Shutdown(shutCtx)
+	}
 	_ = srv.Shutdown(shutCtx)
+	_ = o.gateway.Close()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}

@@ -66,10 +66,14 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		newMockCmd(g),
+		newGatewayCmd(g),
+		newConfigCmd(g),
 		newImportCmd(g),
 		newAPIsCmd(g),
 		newTrafficCmd(g),
 		newVersionCmd(g),
+		newInterceptCmd(g),
+		newCACmd(g),
 	)
 	return root
 }

@@ -20,11 +20,12 @@ import (
 
 // trafficFlags are the filters shared by the traffic commands.
 type trafficFlags struct {
-	limit  int
-	api    string
-	method string
-	status string
-	path   string
+	limit    int
+	api      string
+	method   string
+	status   string
+	path     string
+	consumer string
 }
 
 func (f *trafficFlags) register(cmd *cobra.Command, defaultLimit int) {
@@ -33,10 +34,11 @@ func (f *trafficFlags) register(cmd *cobra.Command, defaultLimit int) {
 	cmd.Flags().StringVar(&f.method, "method", "", "only this HTTP method")
 	cmd.Flags().StringVar(&f.status, "status", "", "only this status (404) or class (4xx)")
 	cmd.Flags().StringVar(&f.path, "path", "", "only URLs containing this text")
+	cmd.Flags().StringVar(&f.consumer, "consumer", "", "only exchanges of this consumer")
 }
 
 func (f *trafficFlags) filter() (store.TrafficFilter, error) {
-	tf := store.TrafficFilter{Limit: f.limit, API: f.api, Method: f.method, PathContains: f.path}
+	tf := store.TrafficFilter{Limit: f.limit, API: f.api, Method: f.method, PathContains: f.path, Consumer: f.consumer}
 	if f.limit < 0 {
 		return tf, fmt.Errorf("--limit %d: must be 0 or more", f.limit)
 	}
@@ -157,7 +159,8 @@ func newTrafficCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cf.register(clear, 0)
-	cmd.AddCommand(list, export, clear)
+	cmd.AddCommand(list, export, clear,
+		newTrafficTailCmd(g), newTrafficShowCmd(g), newTrafficCurlCmd(g), newTrafficReplayCmd(g))
 	return cmd
 }
 

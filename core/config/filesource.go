@@ -38,8 +38,14 @@ type FileSource struct {
 	Specs []FileSpec
 	// Static are APIs served beside the files (from the workspace); they never change.
 	Static []*API
-	// Load reads one spec; required.
+	// Load reads one spec; required unless Build is set.
 	Load LoadFunc
+	// Build, if set, makes every snapshot instead of Specs, Static and Load (a gateway
+	// configuration file and the specs it names): it returns the snapshot and the files
+	// it read, which are watched.
+	Build func(rev uint64) (*Snapshot, []string, error)
+	// Reload, if set, forces a reload on every receive (SIGHUP, say).
+	Reload <-chan struct{}
 	// Debounce is the quiet time after the last change before reloading; 0 means 150ms.
 	Debounce time.Duration
 	// OnError is called with every failed reload (nil ignores them).
@@ -97,6 +103,9 @@ func (s *FileSource) Run(ctx context.Context, out chan<- *Snapshot) error {
 				return errors.New("file watcher closed")
 			}
 			log.Warn("file watcher", "err", err)
+		case <-s.Reload:
+			log.Info("reload requested")
+			timer.Reset(0)
 		case <-timer.C:
 			next, files, err := s.load(last.Revision + 1)
 			if err != nil {
@@ -165,6 +174,9 @@ func (s *FileSource) watch(w *fsnotify.Watcher, watched map[string]bool, files [
 }
 
 func (s *FileSource) load(rev uint64) (*Snapshot, []string, error) {
+	if s.Build != nil {
+		return s.Build(rev)
+	}
 	snap := &Snapshot{Revision: rev, APIs: append([]*API(nil), s.Static...)}
 	var all []string
 	for _, fs := range s.Specs {

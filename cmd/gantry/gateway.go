@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/config"
+	"github.com/gantry-dev/gantry/core/declarative"
+	"github.com/gantry-dev/gantry/core/model"
+	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/core/workspace"
+	gateway "github.com/gantry-dev/gantry/embedded-gateway"
+	"github.com/gantry-dev/gantry/embedded-gateway/admin"
+	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+)
+
+// gatewayFlags are the options of `gantry gateway`.
+type gatewayFlags struct {
+	config string
+	listen string
+	admin  string
+	recordFlags
+}
+
+func newGatewayCmd(g *globals) *cobra.Command {
+	var f gatewayFlags
+	cmd := &cobra.Command{
+		Use:   "gateway --config gantry.yaml",
+		Short: "Run the gateway: proxy and mock APIs with policies, admin endpoints on a second listener",
+		Long: "Serve the APIs a gantry.yaml declares: each proxied to its upstream or mocked from its spec,\n" +
+			"behind its policies (authentication, rate limits, CORS, transforms, caching...). The admin\n" +
+			"listener serves /healthz, /readyz, /metrics and /traffic/stream. The configuration and the\n" +
+			"specs are watched; an edit (or SIGHUP) reloads them without dropping requests, and a broken\n" +
+			"edit keeps the last good configuration. Without --config, the workspace's configuration\n" +
+			"(`gantry config import`) is served.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runGateway(cmd.Context(), g, f) },
+	}
+	cmd.Flags().StringVar(&f.config, "config", "", "gateway configuration file (gantry.yaml)")
+	cmd.Flags().StringVar(&f.listen, "listen", "", "address to serve APIs on (default: the configuration's listen, else 127.0.0.1:8080)")
+	cmd.Flags().StringVar(&f.admin, "admin", "", "address of the admin listener (default: the configuration's admin; \"off\" for none)")
+	f.recordFlags.register(cmd)
+	return cmd
+}
+
+func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
+	log := g.logger()
+	start := time.Now()
+	st, dbPath, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	// The first load decides the listeners; later loads only change what is served.
+	doc, err := loadGatewayDoc(ctx, st, f.config)
+	if err != nil {
+		return err
+	}
+	listen := firstNonEmpty(f.listen, doc.Config.Listen, "127.0.0.1:8080")
+	adminAddr := firstNonEmpty(f.admin, doc.Config.Admin)
+	if adminAddr == "off" {
+		adminAddr = ""
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", listen, err)
+	}
+	defer ln.Close()
+	var adminLn net.Listener
+	if adminAddr != "" {
+		if adminLn, err = net.Listen("tcp", adminAddr); err != nil {
+			return fmt.Errorf("admin listener on %s: %w", adminAddr, err)
+		}
+		defer adminLn.Close()
+	}
+
+	var rec *capture.Recorder
+	if !f.noRecord {
+		rec = capture.New(st, capture.Options{Logger: log})
+		defer flushRecorder(g, rec)
+	}
+	var applied atomic.Bool
+	adm := admin.New(admin.Options{Recorder: rec, Store: st, Logger: log, Version: versionString(),
+		Ready: func() error {
+			if !applied.Load() {
+				return errors.New("no configuration applied yet")
+			}
+			return nil
+		}})
+	metrics := adm.Metrics()
+	gw := gateway.New(gateway.Options{
+		Logger:   log,
+		Recorder: rec,
+		Capture:  capture.CaptureOptions{BodyLimit: f.bodyLimit},
+		Observe:  metrics.ObserveRequest,
+	})
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	src := &config.FileSource{
+		Build:  gatewaySnapshot(ctx, g, st, f.config),
+		Reload: reload,
+		Logger: log,
+		OnError: func(err error) {
+			metrics.ObserveConfigReloadError()
+			fmt.Fprintf(g.stderr, "reload failed, still serving the last good configuration:\n%v\n", err)
+		},
+	}
+	return serve(ctx, g, serveOptions{
+		gateway:       gw,
+		source:        src,
+		listener:      ln,
+		recorder:      rec,
+		admin:         adm,
+		adminListener: adminLn,
+		onApply: func(s *config.Snapshot, err error) {
+			if err != nil {
+				metrics.ObserveConfigReloadError()
+				return
+			}
+			applied.Store(true)
+			metrics.SetConfigRevision(s.Revision)
+		},
+		ready: func(first *config.Snapshot, base string) {
+			for _, a := range first.APIs {
+				mode := a.Mode
+				if mode == "" {
+					mode = model.ModeMock
+				}
+				fmt.Fprintf(g.stdout, "Serving %s (%s, %d ops, %s) at %s%s/\n", a.Name, a.Definition.Title,
+					len(a.Definition.Operations), mode, base, a.BasePath)
+			}
+			if adminLn != nil {
+				fmt.Fprintf(g.stdout, "Admin (health, metrics, live traffic) at http://%s/\n", adminLn.Addr())
+			}
+			if rec != nil {
+				fmt.Fprintf(g.stdout, "Recording exchanges in %s\n", dbPath)
+			}
+			fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop; SIGHUP reloads.\n", time.Since(start).Round(time.Millisecond))
+		},
+	})
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// recordFlags are the capture options of the commands that serve traffic.
+type recordFlags struct {
+	noRecord  bool
+	bodyLimit int64
+}
+
+func (f *recordFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "do not record exchanges in the workspace")
+	cmd.Flags().Int64Var(&f.bodyLimit, "capture-body-limit", capture.DefaultBodyLimit, "bytes of each body to record (0: the default, negative: none)")
+}
+
+// flushRecorder closes rec with its own time budget and says what was recorded.
+func flushRecorder(g *globals, rec *capture.Recorder) {
+	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rec.Close(closeCtx); err != nil {
+		g.logger().Error("flushing recorder", "err", err)
+	}
+	s := rec.Stats()
+	fmt.Fprintf(g.stderr, "stopped: recorded %d exchange%s (%d written, %d dropped, %d failed)\n",
+		s.Recorded, plural(int(s.Recorded)), s.Written, s.Dropped, s.Failed)
+}
+
+// loadGatewayDoc loads the configuration file, or the workspace's configuration when
+// path is "".
+func loadGatewayDoc(ctx context.Context, st *sqlite.Store, path string) (*declarative.Document, error) {
+	if path != "" {
+		return declarative.Load(path)
+	}
+	c, rev, err := st.LatestGatewayConfig(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errors.New("no gateway configuration: give one with --config gantry.yaml, or store one with `gantry config import FILE`")
+	}
+	if err != nil {
+		return nil, err
+	}
+	out, err := declarative.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return declarative.Parse(fmt.Sprintf("workspace gateway configuration (revision %d)", rev), out)
+}
+
+// gatewaySnapshot returns the FileSource build function for a configuration: load the
+// file (or the workspace's configuration), its specs and workspace APIs.
+func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path string) func(rev uint64) (*config.Snapshot, []string, error) {
+	return func(rev uint64) (*config.Snapshot, []string, error) {
+		var watch []string
+		if path != "" {
+			abs, err := filepath.Abs(path)
+			if err == nil {
+				watch = append(watch, abs)
+			}
+		}
+		doc, err := loadGatewayDoc(ctx, st, path)
+		if err != nil {
+			return nil, watch, err
+		}
+		snap, files, err := doc.Snapshot(rev, declarative.Loaders{
+			Spec:      loadSpecFile(g),
+			Workspace: workspaceDefinition(ctx, st),
+		})
+		watch = append(watch, files...)
+		if err != nil {
+			return nil, watch, err
+		}
+		if issues := gateway.Check(snap, nil); len(issues) > 0 {
+			return nil, watch, issueProblems(doc, issues)
+		}
+		return snap, watch, nil
+	}
+}
+
+// workspaceDefinition resolves `api:` entries from the workspace.
+func workspaceDefinition(ctx context.Context, st *sqlite.Store) func(name string) (*apidef.Definition, string, error) {
+	return func(name string) (*apidef.Definition, string, error) {
+		def, rev, err := workspace.Definition(ctx, st, name)
+		if err != nil {
+			return nil, "", err
+		}
+		return def, rev.Hash, nil
+	}
+}
+
+// issueProblems locates the gateway's issues in the configuration file.
+func issueProblems(doc *declarative.Document, issues []gateway.Issue) declarative.Problems {
+	ps := make(declarative.Problems, 0, len(issues))
+	for _, is := range issues {
+		field := ""
+		if is.API >= 0 {
+			field = fmt.Sprintf("apis[%d]", is.API)
+			if is.Field != "" {
+				field += "." + is.Field
+			}
+		} else if is.Field != "" {
+			field = is.Field
+		}
+		ps = append(ps, doc.Problem(field, "%s", is.Message))
+	}
+	return ps
+}
