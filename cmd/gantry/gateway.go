@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -105,7 +106,17 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		Logger:   log,
 		Recorder: rec,
 		Capture:  capture.CaptureOptions{BodyLimit: f.bodyLimit},
-		Observe:  metrics.ObserveRequest,
+		Observe: func(api, mode string, status int, d time.Duration) {
+			metrics.ObserveRequest(api, mode, status, d)
+			switch {
+			case status == http.StatusTooManyRequests:
+				metrics.ObserveRateLimitRejection(api, "rateLimit")
+			case mode == model.ModeProxy && status == http.StatusBadGateway:
+				metrics.ObserveUpstreamError(api, gateway.DefaultUpstream, "other") // 502: refused, TLS or a bad response
+			case mode == model.ModeProxy && status == http.StatusGatewayTimeout:
+				metrics.ObserveUpstreamError(api, gateway.DefaultUpstream, "timeout")
+			}
+		},
 	})
 
 	hup := make(chan os.Signal, 1)
