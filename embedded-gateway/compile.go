@@ -288,6 +288,7 @@ func (c *compiler) bind(rt *apiRuntime, consumers policy.Consumers) ([]*boundOp,
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			b.handler = h
+			b.policies = true
 		}
 		out = append(out, b)
 	}

@@ -218,6 +218,17 @@ func redactQuery(uri string, secret func(escapedName string) bool) string {
 		return uri
 	}
 	query, frag, hasFrag := strings.Cut(query, "#")
+	// Most queries hold no secret: look before building anything.
+	found := false
+	for rest := query; rest != "" && !found; {
+		var part string
+		part, rest, _ = strings.Cut(rest, "&")
+		name, _, _ := strings.Cut(part, "=")
+		found = secret(name)
+	}
+	if !found {
+		return uri
+	}
 	var b strings.Builder
 	changed := false
 	for i, part := range strings.Split(query, "&") {
