@@ -25,6 +25,8 @@ import (
 	gateway "github.com/gantry-dev/gantry/embedded-gateway"
 	"github.com/gantry-dev/gantry/embedded-gateway/admin"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/builtin"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit"
 )
 
 // gatewayFlags are the options of `gantry gateway`.
@@ -93,6 +95,18 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		rec = capture.New(st, capture.Options{Logger: log})
 		defer flushRecorder(g, rec)
 	}
+	// Quotas survive restarts: counted in memory, saved to the workspace every second.
+	quotas, err := ratelimit.NewPersistentQuota(ctx, st, 0, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := quotas.Close(closeCtx); err != nil {
+			log.Error("saving quota counters", "err", err)
+		}
+	}()
 	var applied atomic.Bool
 	adm := admin.New(admin.Options{Recorder: rec, Store: st, Logger: log, Version: versionString(),
 		Ready: func() error {
@@ -105,6 +119,7 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 	gw := gateway.New(gateway.Options{
 		Logger:   log,
 		Recorder: rec,
+		Policies: builtin.RegistryWith(ratelimit.Stores{Quotas: quotas}),
 		Capture:  capture.CaptureOptions{BodyLimit: f.bodyLimit},
 		Observe: func(api, mode string, status int, d time.Duration) {
 			metrics.ObserveRequest(api, mode, status, d)

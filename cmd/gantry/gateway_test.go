@@ -212,3 +212,45 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestQuotaSurvivesRestart: a daily quota used up before the gateway restarts stays used up.
+func TestQuotaSurvivesRestart(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `[]`)
+	}))
+	defer upstream.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ws.db")
+	cfg := writeGatewayConfig(t, dir, upstream.URL, 1000)
+	text := strings.Replace(readFile(t, cfg), "      rateLimit:", "      quota: {requests: 2, period: day, by: consumer}\n      rateLimit:", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := []string{"apikey", "alice-key-0123456789"}
+	runOnce := func(want ...int) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"gateway", "--config", cfg, "--db", db, "--admin", "off", "--log-level", "error"}, &out, &errb)
+		}()
+		base := waitFor(t, servingRe, &out, &errb)
+		for i, w := range want {
+			if got := getStatus(t, base+"/petstore/pets", key...); got != w {
+				t.Errorf("request %d: %d, want %d", i+1, got, w)
+			}
+		}
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("gateway exited %d: %s", code, errb.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("gateway did not stop")
+		}
+	}
+	runOnce(200, 200, 429)
+	runOnce(429)
+}

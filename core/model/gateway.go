@@ -1,6 +1,9 @@
 package model
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // GatewayConfig is a whole gateway configuration: what gantry.yaml declares and what the
 // workspace stores and exports back.
@@ -91,4 +94,15 @@ type BasicCredential struct {
 	Username string `json:"username"`
 	// PasswordHash is the password, salted and hashed ("sha256:<salt hex>:<hex>").
 	PasswordHash string `json:"passwordHash"`
+}
+
+// QuotaCount is a persisted quota counter: how many requests were counted against a key in
+// the calendar period that began at Start.
+type QuotaCount struct {
+	// Key identifies the quota and who it counts (API, policy, consumer...).
+	Key string `json:"key"`
+	// Start is when the period began (UTC).
+	Start time.Time `json:"start"`
+	// Used is how many requests were counted.
+	Used int `json:"used"`
 }

@@ -11,13 +11,18 @@ import (
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/transform"
 )
 
-// Registry returns a registry holding every built-in policy.
-func Registry() *policy.Registry {
+// Registry returns a registry holding every built-in policy, rate limits and quotas
+// counted in memory.
+func Registry() *policy.Registry { return RegistryWith(ratelimit.Stores{}) }
+
+// RegistryWith returns a registry holding every built-in policy, rate limits and quotas
+// counted in the given stores (a persistent quota store, say).
+func RegistryWith(counters ratelimit.Stores) *policy.Registry {
 	var r policy.Registry
 	for _, defs := range [][]policy.Definition{
 		access.Definitions(),
 		auth.Definitions(),
-		ratelimit.Definitions(),
+		counters.Definitions(),
 		transform.Definitions(),
 		cache.Definitions(),
 		routing.Definitions(),

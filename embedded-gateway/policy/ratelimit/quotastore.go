@@ -86,7 +86,7 @@ func NewMemoryQuota(maxKeys int) *MemoryQuota {
 // Increment implements QuotaStore; it never fails.
 func (q *MemoryQuota) Increment(_ context.Context, key string, start time.Time, limit int) (int, bool, error) {
 	st := start.UnixNano()
-	s := &q.shards[maphash.String(q.seed, key)&q.mask]
+	s := q.shardOf(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st > s.newest {
@@ -110,6 +110,11 @@ func (q *MemoryQuota) Increment(_ context.Context, key string, start time.Time, 
 	}
 	s.m[key] = c
 	return c.used, true, nil
+}
+
+// shardOf returns the shard that holds key.
+func (q *MemoryQuota) shardOf(key string) *quotaShard {
+	return &q.shards[maphash.String(q.seed, key)&q.mask]
 }
 
 // sweep drops the counters of s (locked) whose period began before cutoff.
