@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -77,6 +79,14 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 	if adminAddr == "off" {
 		adminAddr = ""
 	}
+	srvTLS, err := listenerTLS(doc)
+	if err != nil {
+		return err
+	}
+	limits := doc.Config.Limits
+	if limits == nil {
+		limits = &model.ListenerLimits{}
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", listen, err)
@@ -117,10 +127,11 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		}})
 	metrics := adm.Metrics()
 	gw := gateway.New(gateway.Options{
-		Logger:   log,
-		Recorder: rec,
-		Policies: builtin.RegistryWith(ratelimit.Stores{Quotas: quotas}),
-		Capture:  capture.CaptureOptions{BodyLimit: f.bodyLimit},
+		Logger:       log,
+		Recorder:     rec,
+		Policies:     builtin.RegistryWith(ratelimit.Stores{Quotas: quotas}),
+		MaxBodyBytes: limits.MaxBodyBytes,
+		Capture:      capture.CaptureOptions{BodyLimit: f.bodyLimit},
 		Observe: func(api, mode string, status int, d time.Duration) {
 			metrics.ObserveRequest(api, mode, status, d)
 			switch {
@@ -156,12 +167,16 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		},
 	}
 	return serve(ctx, g, serveOptions{
-		gateway:       gw,
-		source:        src,
-		listener:      ln,
-		recorder:      rec,
-		admin:         adm,
-		adminListener: adminLn,
+		gateway:           gw,
+		source:            src,
+		listener:          ln,
+		recorder:          rec,
+		admin:             adm,
+		adminListener:     adminLn,
+		tls:               srvTLS,
+		readHeaderTimeout: parseDurationOr(limits.ReadHeaderTimeout),
+		idleTimeout:       parseDurationOr(limits.IdleTimeout),
+		maxHeaderBytes:    limits.MaxHeaderBytes,
 		onApply: func(s *config.Snapshot, err error) {
 			if err != nil {
 				metrics.ObserveConfigReloadError()
@@ -188,6 +203,48 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 			fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop; SIGHUP reloads.\n", time.Since(start).Round(time.Millisecond))
 		},
 	})
+}
+
+// listenerTLS builds the listener's TLS configuration (nil for plain HTTP); files are
+// relative to the configuration file. Changing it takes a restart.
+func listenerTLS(doc *declarative.Document) (*tls.Config, error) {
+	t := doc.Config.TLS
+	if t == nil {
+		return nil, nil
+	}
+	rel := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(doc.Dir, p)
+	}
+	cert, err := tls.LoadX509KeyPair(rel(t.Cert), rel(t.Key))
+	if err != nil {
+		return nil, doc.Problem("tls.cert", "loading the certificate and key: %v", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.ClientCA != "" {
+		pemBytes, err := os.ReadFile(rel(t.ClientCA))
+		if err != nil {
+			return nil, doc.Problem("tls.clientCA", "%v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pemBytes) {
+			return nil, doc.Problem("tls.clientCA", "no PEM certificate in %s", t.ClientCA)
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+		if t.ClientAuth == "require" {
+			cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return cfg, nil
+}
+
+// parseDurationOr parses a duration the configuration already checked; "" is 0.
+func parseDurationOr(s string) time.Duration {
+	d, _ := time.ParseDuration(s)
+	return d
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 
 	"net/http"
 	"net/http/httptest"
@@ -253,4 +254,94 @@ func TestQuotaSurvivesRestart(t *testing.T) {
 	}
 	runOnce(200, 200, 429)
 	runOnce(429)
+}
+
+// TestGatewayListenerLimits: slow and oversized requests are refused while others are served.
+func TestGatewayListenerLimits(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ws.db")
+	spec, err := os.ReadFile(filepath.Join("testdata", "petstore.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "petstore.yaml"), spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "gantry.yaml")
+	if err := os.WriteFile(cfg, []byte(`listen: 127.0.0.1:0
+limits: {readHeaderTimeout: 300ms, maxHeaderBytes: 2048, maxBodyBytes: 64}
+apis:
+  - name: petstore
+    spec: petstore.yaml
+    basePath: /
+    mode: mock
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"gateway", "--config", cfg, "--db", db, "--admin", "off", "--no-record", "--log-level", "error"}, &out, &errb)
+	}()
+	base := waitFor(t, servingRe, &out, &errb)
+	addr := strings.TrimPrefix(base, "http://")
+
+	// A slowloris client: headers never finish; the gateway hangs up after the timeout.
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := io.WriteString(slow, "GET /pets HTTP/1.1\r\nHost: x\r\nX-Slow: "); err != nil {
+		t.Fatal(err)
+	}
+	// Others are served meanwhile.
+	if got := getStatus(t, base+"/pets"); got != 200 {
+		t.Errorf("while a client is slow: %d", got)
+	}
+	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(slow)
+	if err != nil || time.Since(start) > 4*time.Second {
+		t.Errorf("slow client not cut off by the header timeout (after %s: %v)", time.Since(start), err)
+	}
+
+	tests := []struct {
+		name string
+		raw  string
+		want string
+	}{
+		{"oversized headers", "GET /pets HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 8192) + "\r\n\r\n", "431"},
+		{"oversized body", "POST /pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n" + `{"id":1,"name":"` + strings.Repeat("x", 200-17) + `"}`, "413"},
+		{"malformed request line", "GARBAGE\r\n\r\n", "400"},
+		{"still serving", "GET /pets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "200"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.WriteString(c, tc.raw); err != nil {
+				t.Fatal(err)
+			}
+			line := make([]byte, 12)
+			if _, err := io.ReadFull(c, line); err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			if got := string(line[9:12]); got != tc.want {
+				t.Errorf("status %s, want %s", got, tc.want)
+			}
+		})
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("gateway did not stop")
+	}
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -158,6 +161,11 @@ type serveOptions struct {
 	ready func(first *config.Snapshot, base string)
 	// onApply, if set, is called after every successful Apply (metrics).
 	onApply func(s *config.Snapshot, err error)
+	// tls, if set, makes the listener serve HTTPS.
+	tls *tls.Config
+	// limits for the listener; zero fields take the defaults (10s, 2m, 64 KiB).
+	readHeaderTimeout, idleTimeout time.Duration
+	maxHeaderBytes                 int
 }
 
 // serve applies the source's snapshots to the gateway and serves it until ctx is done
@@ -203,9 +211,20 @@ func serve(ctx context.Context, g *globals, o serveOptions) error {
 			}
 		}
 	}()
-	srv := &http.Server{Handler: o.gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	srv := &http.Server{
+		Handler:           o.gateway,
+		ReadHeaderTimeout: cmp.Or(o.readHeaderTimeout, 10*time.Second),
+		IdleTimeout:       cmp.Or(o.idleTimeout, 2*time.Minute),
+		MaxHeaderBytes:    cmp.Or(o.maxHeaderBytes, 64<<10),
+		TLSConfig:         o.tls,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
 	served := make(chan error, 2)
-	go func() { served <- srv.Serve(o.listener) }()
+	ln := o.listener
+	if o.tls != nil {
+		ln = tls.NewListener(ln, o.tls)
+	}
+	go func() { served <- srv.Serve(ln) }()
 	var adminSrv *http.Server
 	if o.admin != nil && o.adminListener != nil {
 		adminSrv = &http.Server{Handler: o.admin, ReadHeaderTimeout: 10 * time.Second}
@@ -215,7 +234,11 @@ func serve(ctx context.Context, g *globals, o serveOptions) error {
 		}
 		go func() { served <- adminSrv.Serve(o.adminListener) }()
 	}
-	o.ready(first, "http://"+o.listener.Addr().String())
+	scheme := "http://"
+	if o.tls != nil {
+		scheme = "https://"
+	}
+	o.ready(first, scheme+o.listener.Addr().String())
 	if o.recorder != nil {
 		go reportDrops(runCtx, g, o.recorder)
 	}

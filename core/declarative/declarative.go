@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	yaml "github.com/pb33f/go-yaml"
 
@@ -340,6 +341,39 @@ func (p *parser) config(n *yaml.Node) {
 	p.fields(n, "", map[string]func(*yaml.Node, string){
 		"listen": func(v *yaml.Node, f string) { c.Listen = p.addr(v, f) },
 		"admin":  func(v *yaml.Node, f string) { c.Admin = p.addr(v, f) },
+		"tls": func(v *yaml.Node, f string) {
+			t := &model.ListenerTLS{}
+			p.fields(v, f, map[string]func(*yaml.Node, string){
+				"cert":     func(v *yaml.Node, f string) { t.Cert, _ = p.str(v, f) },
+				"key":      func(v *yaml.Node, f string) { t.Key, _ = p.str(v, f) },
+				"clientCA": func(v *yaml.Node, f string) { t.ClientCA, _ = p.str(v, f) },
+				"clientAuth": func(v *yaml.Node, f string) {
+					if s, ok := p.str(v, f); ok {
+						if s != "optional" && s != "require" {
+							p.fail(v, f, "%q: use optional or require", s)
+						}
+						t.ClientAuth = s
+					}
+				},
+			})
+			if v.Kind == yaml.MappingNode && (t.Cert == "" || t.Key == "") {
+				p.fail(v, f, "`cert` and `key` (PEM files) are both required")
+			}
+			if t.ClientAuth != "" && t.ClientCA == "" {
+				p.fail(v, join(f, "clientAuth"), "needs `clientCA`, the CAs client certificates are verified against")
+			}
+			c.TLS = t
+		},
+		"limits": func(v *yaml.Node, f string) {
+			l := &model.ListenerLimits{}
+			p.fields(v, f, map[string]func(*yaml.Node, string){
+				"readHeaderTimeout": func(v *yaml.Node, f string) { l.ReadHeaderTimeout = p.duration(v, f) },
+				"idleTimeout":       func(v *yaml.Node, f string) { l.IdleTimeout = p.duration(v, f) },
+				"maxHeaderBytes":    func(v *yaml.Node, f string) { l.MaxHeaderBytes = int(p.positive(v, f)) },
+				"maxBodyBytes":      func(v *yaml.Node, f string) { l.MaxBodyBytes = p.positive(v, f) },
+			})
+			c.Limits = l
+		},
 		"apis": func(v *yaml.Node, f string) {
 			if v.Kind != yaml.SequenceNode {
 				p.fail(v, f, "must be a list of APIs (each item starting with `- name:`), not %s", kindName(v))
@@ -381,6 +415,28 @@ func (p *parser) hasProblemAt(field string) bool {
 		}
 	}
 	return false
+}
+
+// duration reads a positive Go duration ("10s").
+func (p *parser) duration(n *yaml.Node, field string) string {
+	s, ok := p.str(n, field)
+	if !ok {
+		return ""
+	}
+	if d, err := time.ParseDuration(s); err != nil || d <= 0 {
+		p.fail(n, field, "%q is not a positive duration like \"10s\" or \"2m\"", s)
+	}
+	return s
+}
+
+// positive reads a positive integer.
+func (p *parser) positive(n *yaml.Node, field string) int64 {
+	var v int64
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&v) != nil || v <= 0 {
+		p.fail(n, field, "must be a positive whole number, not %s", kindName(n))
+		return 0
+	}
+	return v
 }
 
 // addr reads a host:port listen address.

@@ -18,6 +18,26 @@ func Marshal(c *model.GatewayConfig) ([]byte, error) {
 	root := mapping()
 	addStr(root, "listen", c.Listen)
 	addStr(root, "admin", c.Admin)
+	if t := c.TLS; t != nil {
+		n := mapping()
+		addStr(n, "cert", t.Cert)
+		addStr(n, "key", t.Key)
+		addStr(n, "clientCA", t.ClientCA)
+		addStr(n, "clientAuth", t.ClientAuth)
+		add(root, "tls", n)
+	}
+	if l := c.Limits; l != nil {
+		n := mapping()
+		addStr(n, "readHeaderTimeout", l.ReadHeaderTimeout)
+		addStr(n, "idleTimeout", l.IdleTimeout)
+		if l.MaxHeaderBytes > 0 {
+			add(n, "maxHeaderBytes", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(l.MaxHeaderBytes)})
+		}
+		if l.MaxBodyBytes > 0 {
+			add(n, "maxBodyBytes", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(l.MaxBodyBytes)})
+		}
+		add(root, "limits", n)
+	}
 	apis := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, a := range c.APIs {
 		n, err := apiNode(a)

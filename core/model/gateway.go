@@ -13,6 +13,11 @@ type GatewayConfig struct {
 	// Admin is the address of the admin listener (health, metrics, live traffic); "" means
 	// no admin listener.
 	Admin string `json:"admin,omitempty"`
+	// TLS makes Listen serve HTTPS (and can verify client certificates for the mtls
+	// policy); nil means plain HTTP.
+	TLS *ListenerTLS `json:"tls,omitempty"`
+	// Limits bound what a client may do to the listener; nil means the defaults.
+	Limits *ListenerLimits `json:"limits,omitempty"`
 	// APIs are served side by side on Listen.
 	APIs []GatewayAPI `json:"apis"`
 	// Consumers are the applications and users that call the APIs; nil means none.
@@ -105,4 +110,31 @@ type QuotaCount struct {
 	Start time.Time `json:"start"`
 	// Used is how many requests were counted.
 	Used int `json:"used"`
+}
+
+// ListenerTLS is the listener's TLS configuration. Paths are relative to the configuration
+// file.
+type ListenerTLS struct {
+	// Cert and Key are the server's PEM certificate chain and private key files.
+	Cert string `json:"cert"`
+	Key  string `json:"key"`
+	// ClientCA is a PEM file of the CAs client certificates are verified against; "" means
+	// client certificates are not asked for.
+	ClientCA string `json:"clientCA,omitempty"`
+	// ClientAuth is "optional" (verify a certificate if one is sent) or "require"; ""
+	// means "optional" when ClientCA is set.
+	ClientAuth string `json:"clientAuth,omitempty"`
+}
+
+// ListenerLimits bound slow and oversized requests. Zero fields take the defaults.
+type ListenerLimits struct {
+	// ReadHeaderTimeout is how long a client may take to send the request headers
+	// (slowloris); default 10s.
+	ReadHeaderTimeout string `json:"readHeaderTimeout,omitempty"`
+	// IdleTimeout is how long an idle keep-alive connection stays open; default 2m.
+	IdleTimeout string `json:"idleTimeout,omitempty"`
+	// MaxHeaderBytes caps the request line and headers (431 beyond); default 64 KiB.
+	MaxHeaderBytes int `json:"maxHeaderBytes,omitempty"`
+	// MaxBodyBytes caps request bodies the gateway reads (413 beyond); default 10 MiB.
+	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
 }
