@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/core/declarative"
+	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/workspace"
@@ -15,6 +16,7 @@ import (
 
 func newConfigCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Check, import and export gateway configurations (gantry.yaml)"}
+	var env string
 
 	check := &cobra.Command{
 		Use:   "check FILE",
@@ -27,7 +29,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			snap, _, err := doc.Snapshot(1, declarative.Loaders{Spec: loadSpecFile(g), Workspace: workspaceDefinition(cmd.Context(), st)})
+			snap, _, err := doc.Snapshot(1, declarative.Loaders{Environment: env, Spec: loadSpecFile(g), Workspace: workspaceDefinition(cmd.Context(), st)})
 			if err != nil {
 				return err
 			}
@@ -58,19 +60,26 @@ func newConfigCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			snap, _, err := doc.Snapshot(1, declarative.Loaders{Spec: loadSpecFile(g), Workspace: workspaceDefinition(ctx, st)})
+			snap, _, err := doc.Snapshot(1, declarative.Loaders{Environment: env, Spec: loadSpecFile(g), Workspace: workspaceDefinition(ctx, st)})
 			if err != nil {
 				return err
 			}
 			if issues := gateway.Check(snap, nil); len(issues) > 0 {
 				return issueProblems(doc, issues)
 			}
+			// The stored configuration keeps its {{placeholders}}; the specs are read from
+			// where the chosen environment puts them.
+			expanded, err := doc.Expand(env)
+			if err != nil {
+				return err
+			}
 			c := doc.Config
+			c.APIs = append([]model.GatewayAPI(nil), c.APIs...)
 			for i, a := range c.APIs {
 				if a.Spec == "" {
 					continue
 				}
-				res, err := workspace.Import(ctx, st, doc.SpecPath(a), a.Name, spec.Options{})
+				res, err := workspace.Import(ctx, st, doc.SpecPath(expanded.APIs[i]), a.Name, spec.Options{})
 				if err != nil {
 					return fmt.Errorf("%s: importing the spec of %s: %w", args[0], a.Name, err)
 				}
@@ -116,6 +125,9 @@ func newConfigCmd(g *globals) *cobra.Command {
 	}
 	export.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
 
+	for _, c := range []*cobra.Command{check, imp} {
+		c.Flags().StringVar(&env, "env", "", "environment whose variables fill the configuration's {{name}} placeholders")
+	}
 	cmd.AddCommand(check, imp, export)
 	return cmd
 }

@@ -34,6 +34,7 @@ import (
 // gatewayFlags are the options of `gantry gateway`.
 type gatewayFlags struct {
 	config string
+	env    string
 	listen string
 	admin  string
 	recordFlags
@@ -54,6 +55,7 @@ func newGatewayCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return runGateway(cmd.Context(), g, f) },
 	}
 	cmd.Flags().StringVar(&f.config, "config", "", "gateway configuration file (gantry.yaml)")
+	cmd.Flags().StringVar(&f.env, "env", "", "environment whose variables fill the configuration's {{name}} placeholders")
 	cmd.Flags().StringVar(&f.listen, "listen", "", "address to serve APIs on (default: the configuration's listen, else 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&f.admin, "admin", "", "address of the admin listener (default: the configuration's admin; \"off\" for none)")
 	f.recordFlags.register(cmd)
@@ -158,7 +160,7 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		}
 	}()
 	src := &config.FileSource{
-		Build:  gatewaySnapshot(ctx, g, st, f.config),
+		Build:  gatewaySnapshot(ctx, g, st, f.config, f.env),
 		Reload: reload,
 		Logger: log,
 		OnError: func(err error) {
@@ -301,7 +303,7 @@ func loadGatewayDoc(ctx context.Context, st *sqlite.Store, path string) (*declar
 
 // gatewaySnapshot returns the FileSource build function for a configuration: load the
 // file (or the workspace's configuration), its specs and workspace APIs.
-func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path string) func(rev uint64) (*config.Snapshot, []string, error) {
+func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path, env string) func(rev uint64) (*config.Snapshot, []string, error) {
 	return func(rev uint64) (*config.Snapshot, []string, error) {
 		var watch []string
 		if path != "" {
@@ -315,8 +317,9 @@ func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path str
 			return nil, watch, err
 		}
 		snap, files, err := doc.Snapshot(rev, declarative.Loaders{
-			Spec:      loadSpecFile(g),
-			Workspace: workspaceDefinition(ctx, st),
+			Environment: env,
+			Spec:        loadSpecFile(g),
+			Workspace:   workspaceDefinition(ctx, st),
 		})
 		watch = append(watch, files...)
 		if err != nil {

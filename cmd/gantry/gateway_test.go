@@ -345,3 +345,31 @@ apis:
 		t.Fatal("gateway did not stop")
 	}
 }
+
+func TestConfigEnvironments(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ws.db")
+	cfg := writeGatewayConfig(t, dir, "{{upstream}}", 5)
+	text := readFile(t, cfg) + "environments:\n  - name: dev\n    variables: {upstream: \"http://127.0.0.1:9001\"}\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"no environment", []string{"config", "check", cfg}, 1, "uses {{upstream}}: choose an environment (--env NAME)"},
+		{"unknown environment", []string{"config", "check", cfg, "--env", "prod"}, 1, `no environment is called "prod"`},
+		{"dev", []string{"config", "check", cfg, "--env", "dev"}, 0, "OK: 1 API"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			code, out, errOut := gantry(t, db, st.args...)
+			if code != st.wantCode || !strings.Contains(out+errOut, st.want) {
+				t.Fatalf("exit %d, output %q %q; want exit %d and %q", code, out, errOut, st.wantCode, st.want)
+			}
+		})
+	}
+}

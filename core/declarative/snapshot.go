@@ -10,6 +10,9 @@ import (
 
 // Loaders find the definitions of a document's APIs.
 type Loaders struct {
+	// Environment names the environment whose variables fill {{name}} placeholders; ""
+	// means none (see Document.Expand).
+	Environment string
 	// Spec loads a spec file and returns its definition and every file it read.
 	Spec func(path string) (*apidef.Definition, []string, error)
 	// Workspace returns the newest definition of a workspace API and its content hash;
@@ -21,10 +24,14 @@ type Loaders struct {
 // returns the files it read (the document's specs; the document itself is not included),
 // for watching. A spec that cannot be loaded is a Problem at its `spec` field.
 func (d *Document) Snapshot(rev uint64, l Loaders) (*config.Snapshot, []string, error) {
-	snap := &config.Snapshot{Revision: rev, Consumers: d.Config.Consumers}
+	cfg, err := d.Expand(l.Environment)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap := &config.Snapshot{Revision: rev, Consumers: cfg.Consumers}
 	var files []string
 	var problems Problems
-	for i, a := range d.Config.APIs {
+	for i, a := range cfg.APIs {
 		var (
 			def    *apidef.Definition
 			hash   string
