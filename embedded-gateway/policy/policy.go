@@ -26,6 +26,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Middleware wraps the next handler of the chain.
@@ -402,3 +404,6 @@ func IdentityFrom(ctx context.Context) *Identity {
 	id, _ := ctx.Value(identityKey{}).(*Identity)
 	return id
 }
+
+// IsToken reports whether s is a non-empty RFC 9110 token: a valid header name or method.
+func IsToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }

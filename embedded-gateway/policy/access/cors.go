@@ -102,7 +102,7 @@ func newCORS(raw json.RawMessage, env policy.Env) (policy.Middleware, error) {
 			c.anyMethod = true
 			continue
 		}
-		if !isToken(m) {
+		if !policy.IsToken(m) {
 			return nil, policy.Errorf("allowMethods."+strconv.Itoa(i), "%q is not a method name", m)
 		}
 		c.methods = append(c.methods, strings.ToUpper(m))
@@ -115,7 +115,7 @@ func newCORS(raw json.RawMessage, env policy.Env) (policy.Middleware, error) {
 			c.anyHeader = true
 			continue
 		}
-		if !isToken(h) {
+		if !policy.IsToken(h) {
 			return nil, policy.Errorf("allowHeaders."+strconv.Itoa(i), "%q is not a header name", h)
 		}
 		c.headers = append(c.headers, strings.ToLower(h))
@@ -129,7 +129,7 @@ func newCORS(raw json.RawMessage, env policy.Env) (policy.Middleware, error) {
 			if c.credentials {
 				return nil, policy.Errorf(field, `"*" is taken literally when credentials are allowed; list the headers to expose`)
 			}
-		} else if !isToken(h) {
+		} else if !policy.IsToken(h) {
 			return nil, policy.Errorf(field, "%q is not a header name", h)
 		}
 		expose = append(expose, h)
@@ -293,7 +293,7 @@ func (c *cors) preflight(w http.ResponseWriter, r *http.Request, origin string) 
 		if name == "" {
 			continue
 		}
-		if !isToken(name) {
+		if !policy.IsToken(name) {
 			problem.Error(w, r, http.StatusBadRequest, "cors-bad-preflight", "Access-Control-Request-Headers is not a list of header names")
 			return
 		}
@@ -400,19 +400,4 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// isToken reports whether s is an HTTP token (a method or header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }

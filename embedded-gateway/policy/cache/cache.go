@@ -148,10 +148,10 @@ func newCache(raw json.RawMessage, env policy.Env) (policy.Middleware, error) {
 		return nil, policy.Errorf("maxTotalBytes", "must be at least maxBodyBytes (%d)", p.maxBodyBytes)
 	}
 	for i, name := range s.VaryHeaders {
-		if !isToken(name) {
+		if !policy.IsToken(name) {
 			return nil, policy.Errorf(fmt.Sprintf("varyHeaders.%d", i), "%q is not a valid header name", name)
 		}
-		if c := http.CanonicalHeaderKey(name); !contains(p.vary, c) {
+		if c := http.CanonicalHeaderKey(name); !slices.Contains(p.vary, c) {
 			p.vary = append(p.vary, c)
 		}
 	}
@@ -523,7 +523,7 @@ func (p *cachePolicy) storable(mw *missWriter, code int, h http.Header) *entry {
 	}
 
 	for _, v := range p.vary {
-		if !contains(vary, v) {
+		if !slices.Contains(vary, v) {
 			vary = append(vary, v)
 		}
 	}
@@ -573,30 +573,4 @@ func listed(conn []string, name string) bool {
 		}
 	}
 	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token (a valid header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -38,6 +38,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,7 +165,7 @@ func compile(s settings) (*router, error) {
 		}
 		for j, m := range rs.Match.Method {
 			m = strings.ToUpper(strings.TrimSpace(m))
-			if !isToken(m) {
+			if !policy.IsToken(m) {
 				return nil, policy.Errorf(fmt.Sprintf("%s.match.method.%d", field, j), "%q is not an HTTP method", rs.Match.Method[j])
 			}
 			ru.methods = append(ru.methods, m)
@@ -197,7 +198,7 @@ func conditions(m map[string]string, field string, header bool) ([]condition, er
 		v := m[n]
 		c := condition{name: n, value: v}
 		if header {
-			if !isToken(n) {
+			if !policy.IsToken(n) {
 				return nil, policy.Errorf(field+"."+n, "%q is not a valid header name", n)
 			}
 			c.name = http.CanonicalHeaderKey(n)
@@ -221,7 +222,7 @@ func (rt *router) pick(r *http.Request) string {
 	var query url.Values // parsed on first use
 	for i := range rt.rules {
 		ru := &rt.rules[i]
-		if len(ru.methods) > 0 && !contains(ru.methods, r.Method) {
+		if len(ru.methods) > 0 && !slices.Contains(ru.methods, r.Method) {
 			continue
 		}
 		if !matchAll(ru.headers, func(name string) []string { return r.Header[name] }) {
@@ -252,32 +253,6 @@ func matchAll(conds []condition, get func(name string) []string) bool {
 			}
 		}
 		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token (header names, methods).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
 			return false
 		}
 	}

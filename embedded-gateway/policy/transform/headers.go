@@ -60,7 +60,7 @@ func compileHeaders(raw json.RawMessage) (*headerOps, error) {
 	}
 	ops := &headerOps{}
 	for i, name := range s.Remove {
-		if !isToken(name) {
+		if !policy.IsToken(name) {
 			return nil, policy.Errorf(fmt.Sprintf("remove.%d", i), "%q is not a valid header name", name)
 		}
 		ops.remove = append(ops.remove, http.CanonicalHeaderKey(name))
@@ -113,7 +113,7 @@ func compileValues(field string, m map[string]string) ([]headerValue, error) {
 }
 
 func checkSettable(field, name string) error {
-	if !isToken(name) {
+	if !policy.IsToken(name) {
 		return policy.Errorf(field, "%q is not a valid header name", name)
 	}
 	if reserved[http.CanonicalHeaderKey(name)] {

@@ -92,7 +92,7 @@ func parseVariable(name string) (segment, error) {
 		return segment{kind: varRequestID}, nil
 	case strings.HasPrefix(name, "header."):
 		h := strings.TrimPrefix(name, "header.")
-		if !isToken(h) {
+		if !policy.IsToken(h) {
 			return segment{}, fmt.Errorf("$(%s): %q is not a valid header name", name, h)
 		}
 		return segment{kind: varHeader, arg: http.CanonicalHeaderKey(h)}, nil
@@ -193,23 +193,6 @@ func sanitize(s string) string {
 func validValue(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token (a valid header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
 			return false
 		}
 	}
