@@ -152,6 +152,7 @@ func (g *Gateway) Apply(s *config.Snapshot) error {
 	g.applyMu.Lock()
 	defer g.applyMu.Unlock()
 	c := &compiler{g: g, reuse: map[runtimeKey]*apiRuntime{}, oldProxies: g.proxies, proxies: map[string]*proxy.Set{}}
+	g.opts.Shared.Mark()
 	st, err := c.compile(s, g.state.Load())
 	g.mu.Lock()
 	g.lastErr = err
@@ -163,9 +164,11 @@ func (g *Gateway) Apply(s *config.Snapshot) error {
 		}
 		g.log.Error("configuration rejected; keeping the last good one", "revision", rev, "err", err)
 		c.closeNew()
+		g.opts.Shared.Unmark()
 		return err
 	}
 	g.state.Store(st)
+	g.opts.Shared.Sweep()
 	c.closeUnused()
 	g.proxies = c.proxies
 	routes := 0

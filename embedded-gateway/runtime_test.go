@@ -13,6 +13,7 @@ import (
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/secret"
 	"github.com/gantry-dev/gantry/embedded-gateway"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy"
 )
 
 // upstream is a fake service that echoes what it received.
@@ -240,5 +241,39 @@ func TestRateLimitSurvivesReload(t *testing.T) {
 	}
 	if r := do(t, gw, "GET", "/petstore/pets", nil); r.Code != 429 {
 		t.Fatalf("after reload: %d, want 429", r.Code)
+	}
+}
+
+// TestSharedStateOfRemovedPoliciesIsDropped: a reload that removes a cache frees its store.
+func TestSharedStateOfRemovedPoliciesIsDropped(t *testing.T) {
+	shared := &policy.Shared{}
+	gw := gateway.New(gateway.Options{Shared: shared})
+	defer gw.Close()
+	withCache := mustAPI(t, "pets", "/v1", load(t, "petstore.yaml"))
+	withCache.Policies = []model.PolicyConfig{{Name: "cache", Settings: json.RawMessage(`{"ttl":"1m"}`)}}
+	if err := gw.Apply(&config.Snapshot{Revision: 1, APIs: []*config.API{withCache}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, gw, "GET", "/v1/pets", nil); r.Code != 200 {
+		t.Fatalf("status %d", r.Code)
+	}
+	held := shared.Len()
+	if held == 0 {
+		t.Fatal("the cache policy keeps nothing in the shared state")
+	}
+	// A refused configuration drops nothing.
+	broken := mustAPI(t, "pets", "/v1", load(t, "petstore.yaml"))
+	broken.Policies = []model.PolicyConfig{{Name: "nosuch"}}
+	if err := gw.Apply(&config.Snapshot{Revision: 2, APIs: []*config.API{broken}}); err == nil {
+		t.Fatal("broken configuration applied")
+	}
+	if shared.Len() != held {
+		t.Fatalf("a refused configuration changed the shared state: %d, was %d", shared.Len(), held)
+	}
+	if err := gw.Apply(&config.Snapshot{Revision: 3, APIs: []*config.API{mustAPI(t, "pets", "/v1", load(t, "petstore.yaml"))}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := shared.Len(); n >= held {
+		t.Fatalf("after removing the cache, the shared state holds %d objects (was %d)", n, held)
 	}
 }

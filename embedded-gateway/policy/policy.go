@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -101,9 +102,16 @@ func (e Env) Log() *slog.Logger {
 
 // Shared is a concurrency-safe bag of long-lived objects keyed by a string the policy
 // chooses (for example "ratelimit/memory"). Safe for concurrent use.
+//
+// A gateway brackets each configuration build with Mark and then Sweep (build put in
+// force) or Unmark (build refused): Sweep drops the objects the new configuration no longer
+// asked for (the cache of a removed API, say), closing those that are io.Closers, so that
+// reloads do not accumulate them.
 type Shared struct {
-	mu sync.Mutex
-	m  map[string]any
+	mu      sync.Mutex
+	m       map[string]any
+	marking bool
+	used    map[string]bool
 }
 
 // Get returns the object stored under key, creating it with mk on first use.
@@ -113,12 +121,59 @@ func (s *Shared) Get(key string, mk func() any) any {
 	if s.m == nil {
 		s.m = map[string]any{}
 	}
+	if s.marking {
+		s.used[key] = true
+	}
 	v, ok := s.m[key]
 	if !ok {
 		v = mk()
 		s.m[key] = v
 	}
 	return v
+}
+
+// Len returns the number of objects held.
+func (s *Shared) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
+
+// Mark starts recording which objects a configuration build uses.
+func (s *Shared) Mark() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.marking, s.used = true, map[string]bool{}
+}
+
+// Unmark stops recording without dropping anything (the build was refused).
+func (s *Shared) Unmark() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.marking, s.used = false, nil
+}
+
+// Sweep stops recording and drops every object the build did not use, closing those that
+// implement io.Closer.
+func (s *Shared) Sweep() {
+	s.mu.Lock()
+	var closers []io.Closer
+	if s.marking {
+		for k, v := range s.m {
+			if s.used[k] {
+				continue
+			}
+			delete(s.m, k)
+			if c, ok := v.(io.Closer); ok {
+				closers = append(closers, c)
+			}
+		}
+	}
+	s.marking, s.used = false, nil
+	s.mu.Unlock()
+	for _, c := range closers {
+		_ = c.Close()
+	}
 }
 
 // Factory builds a policy from its settings. It validates them fully: an error (ideally a
