@@ -375,37 +375,28 @@ func (p *parser) config(n *yaml.Node) {
 			c.Limits = l
 		},
 		"apis": func(v *yaml.Node, f string) {
-			if v.Kind != yaml.SequenceNode {
-				p.fail(v, f, "must be a list of APIs (each item starting with `- name:`), not %s", kindName(v))
-				return
-			}
-			for i, item := range v.Content {
-				c.APIs = append(c.APIs, p.api(item, fmt.Sprintf("%s[%d]", f, i)))
-			}
+			c.APIs = list(p, v, f, "a list of APIs (each item starting with `- name:`)", p.api)
 		},
-		"consumers": func(v *yaml.Node, f string) {
-			if v.Kind != yaml.SequenceNode {
-				p.fail(v, f, "must be a list of consumers, not %s", kindName(v))
-				return
-			}
-			for i, item := range v.Content {
-				c.Consumers = append(c.Consumers, p.consumer(item, fmt.Sprintf("%s[%d]", f, i)))
-			}
-		},
-		"environments": func(v *yaml.Node, f string) {
-			if v.Kind != yaml.SequenceNode {
-				p.fail(v, f, "must be a list of environments, not %s", kindName(v))
-				return
-			}
-			for i, item := range v.Content {
-				c.Environments = append(c.Environments, p.environment(item, fmt.Sprintf("%s[%d]", f, i)))
-			}
-		},
+		"consumers":    func(v *yaml.Node, f string) { c.Consumers = list(p, v, f, "a list of consumers", p.consumer) },
+		"environments": func(v *yaml.Node, f string) { c.Environments = list(p, v, f, "a list of environments", p.environment) },
 	})
 	if n.Kind == yaml.MappingNode && len(c.APIs) == 0 && !p.hasProblemAt("apis") {
 		p.fail(n, "apis", "no APIs are configured: add at least one under `apis:`")
 	}
 	p.checkUnique()
+}
+
+// list reads a sequence whose items item reads; what says what the sequence must be.
+func list[T any](p *parser, v *yaml.Node, field, what string, item func(*yaml.Node, string) T) []T {
+	if v.Kind != yaml.SequenceNode {
+		p.fail(v, field, "must be %s, not %s", what, kindName(v))
+		return nil
+	}
+	out := make([]T, 0, len(v.Content))
+	for i, n := range v.Content {
+		out = append(out, item(n, fmt.Sprintf("%s[%d]", field, i)))
+	}
+	return out
 }
 
 func (p *parser) hasProblemAt(field string) bool {
