@@ -229,9 +229,15 @@ func (c *compiler) upstreams(a *config.API, base string) (*proxy.Set, error) {
 		c.proxies[key] = set
 		return set, nil
 	}
+	var onError func(upstream, kind string)
+	if report := c.g.opts.UpstreamError; report != nil {
+		api := a.Name
+		onError = func(upstream, kind string) { report(api, upstream, kind) }
+	}
 	set, err := proxy.NewSet(ups, proxy.Options{
 		Logger:    c.g.log.With("api", a.Name),
 		Transport: c.g.opts.ProxyTransport,
+		OnError:   onError,
 		UpstreamFromContext: func(ctx context.Context) (string, bool) {
 			if n, ok := routing.UpstreamFrom(ctx); ok {
 				return n, true

@@ -65,6 +65,9 @@ type Options struct {
 	// Observe, if set, is called once per request with the API ("" if none matched), the
 	// mode, the status and the time taken, for metrics.
 	Observe func(api, mode string, status int, d time.Duration)
+	// UpstreamError, if set, is called for every request an upstream failed (502/504),
+	// with the API, the upstream's name and the kind of failure (see proxy.Options.OnError).
+	UpstreamError func(api, upstream, kind string)
 }
 
 // Gateway serves the APIs of the snapshot last applied. It is safe for concurrent use.

@@ -277,3 +277,23 @@ func TestSharedStateOfRemovedPoliciesIsDropped(t *testing.T) {
 		t.Fatalf("after removing the cache, the shared state holds %d objects (was %d)", n, held)
 	}
 }
+
+func TestUpstreamErrorsAreReported(t *testing.T) {
+	up := newUpstream(t)
+	up.Close() // nothing listens there any more: connections are refused
+	var got []string
+	gw := gateway.New(gateway.Options{UpstreamError: func(api, upstream, kind string) {
+		got = append(got, api+"/"+upstream+"/"+kind)
+	}})
+	defer gw.Close()
+	if err := gw.Apply(&config.Snapshot{Revision: 1, APIs: []*config.API{proxyAPI(t, up)}}); err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, gw, "GET", "/petstore/pets", nil)
+	if r.Code != http.StatusBadGateway || r.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("status %d, content type %q", r.Code, r.Header().Get("Content-Type"))
+	}
+	if strings.Join(got, ",") != "petstore/default/refused" {
+		t.Fatalf("reported %v, want petstore/default/refused", got)
+	}
+}

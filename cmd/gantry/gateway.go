@@ -136,15 +136,11 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		Capture:      capture.CaptureOptions{BodyLimit: f.bodyLimit},
 		Observe: func(api, mode string, status int, d time.Duration) {
 			metrics.ObserveRequest(api, mode, status, d)
-			switch {
-			case status == http.StatusTooManyRequests:
+			if status == http.StatusTooManyRequests {
 				metrics.ObserveRateLimitRejection(api, "rateLimit")
-			case mode == model.ModeProxy && status == http.StatusBadGateway:
-				metrics.ObserveUpstreamError(api, gateway.DefaultUpstream, "other") // 502: refused, TLS or a bad response
-			case mode == model.ModeProxy && status == http.StatusGatewayTimeout:
-				metrics.ObserveUpstreamError(api, gateway.DefaultUpstream, "timeout")
 			}
 		},
+		UpstreamError: metrics.ObserveUpstreamError,
 	})
 
 	hup := make(chan os.Signal, 1)

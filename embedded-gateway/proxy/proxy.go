@@ -62,6 +62,10 @@ type Options struct {
 	// UpstreamFromContext names the upstream a request is for; a Set uses it to dispatch
 	// and a Proxy ignores it. Nil means a Set serves its only upstream.
 	UpstreamFromContext func(ctx context.Context) (name string, ok bool)
+	// OnError, if set, is called for every request answered with a 502 or 504, with the
+	// upstream's name and the kind of failure: "refused" (unreachable), "timeout", "tls"
+	// or "other" (a closed connection or an invalid response). For metrics.
+	OnError func(upstream, kind string)
 }
 
 // Proxy forwards requests to the targets of one upstream. It is an http.Handler, safe
@@ -74,6 +78,8 @@ type Proxy struct {
 	own *http.Transport   // rt when New built it; closed by Close
 	rp  *httputil.ReverseProxy
 	bal balancer
+	// onError is Options.OnError.
+	onError func(upstream, kind string)
 
 	ctx       context.Context // cancelled by Close; stops health checks
 	cancel    context.CancelFunc
@@ -141,7 +147,7 @@ func New(u Upstream, opts Options) (*Proxy, error) {
 		return nil, err
 	}
 	u = u.withDefaults()
-	p := &Proxy{up: u, log: opts.Logger, now: opts.Now, rt: opts.Transport}
+	p := &Proxy{up: u, log: opts.Logger, now: opts.Now, rt: opts.Transport, onError: opts.OnError}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -597,15 +603,15 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(StatusClientClosedRequest)
 		return
 	}
-	status, slug, detail := http.StatusBadGateway, "", ""
+	status, slug, detail, kind := http.StatusBadGateway, "", "", "other"
 	switch classify(err) {
 	case failConnectTimeout:
 		p.timeouts.Add(1)
-		status, slug = http.StatusGatewayTimeout, "upstream-timeout"
+		status, slug, kind = http.StatusGatewayTimeout, "upstream-timeout", "timeout"
 		detail = fmt.Sprintf("Upstream %q did not accept a connection at %s within %s.", p.up.Name, t.raw, p.up.ConnectTimeout.Std())
 	case failReadTimeout:
 		p.timeouts.Add(1)
-		status, slug = http.StatusGatewayTimeout, "upstream-timeout"
+		status, slug, kind = http.StatusGatewayTimeout, "upstream-timeout", "timeout"
 		if errors.Is(err, context.DeadlineExceeded) {
 			detail = fmt.Sprintf("Upstream %q at %s did not answer in time.", p.up.Name, t.raw)
 		} else {
@@ -613,11 +619,11 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case failTLS:
 		p.tlsFailures.Add(1)
-		slug = "upstream-tls"
+		slug, kind = "upstream-tls", "tls"
 		detail = fmt.Sprintf("The TLS handshake with upstream %q at %s failed.", p.up.Name, t.raw)
 	case failUnreachable:
 		p.unreachable.Add(1)
-		slug = "upstream-unreachable"
+		slug, kind = "upstream-unreachable", "refused"
 		detail = fmt.Sprintf("Upstream %q could not be reached at %s: the connection was refused or the host is unreachable.", p.up.Name, t.raw)
 	default:
 		p.badResponses.Add(1)
@@ -625,6 +631,9 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		detail = fmt.Sprintf("Upstream %q at %s closed the connection or sent an invalid response.", p.up.Name, t.raw)
 	}
 	log.Warn("upstream request failed", "status", status, "err", err)
+	if p.onError != nil {
+		p.onError(p.up.Name, kind)
+	}
 	d := problem.New(status, slug, detail)
 	d.Instance = st.inPath
 	d.Extra = map[string]any{"upstream": p.up.Name, "target": t.raw}
