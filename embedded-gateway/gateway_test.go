@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -428,20 +427,12 @@ func TestSpecDeclaredKeysRedacted(t *testing.T) {
 // collectingRecorder returns a recorder that keeps every exchange in memory, and a function
 // that closes it (flushing everything) and returns what it recorded.
 func collectingRecorder() (*capture.Recorder, func() []*model.Exchange) {
-	var mu sync.Mutex
-	var got []*model.Exchange
-	rec := capture.New(capture.SinkFunc(func(_ context.Context, xs []*model.Exchange) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, xs...)
-		return nil
-	}), capture.Options{FlushInterval: 5 * time.Millisecond})
+	sink := &capture.MemorySink{}
+	rec := capture.New(sink, capture.Options{FlushInterval: 5 * time.Millisecond})
 	return rec, func() []*model.Exchange {
 		if err := rec.Close(context.Background()); err != nil {
 			panic(err)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return got
+		return sink.Exchanges()
 	}
 }

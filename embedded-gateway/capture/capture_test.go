@@ -16,36 +16,17 @@ import (
 	"github.com/gantry-dev/gantry/core/model"
 )
 
-// memSink keeps every exchange it is given.
-type memSink struct {
-	mu sync.Mutex
-	xs []*model.Exchange
-}
-
-func (s *memSink) AppendExchanges(_ context.Context, xs []*model.Exchange) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.xs = append(s.xs, xs...)
-	return nil
-}
-
-func (s *memSink) all() []*model.Exchange {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.xs)
-}
-
 // captureOne serves req through Middleware and returns the recorded exchange.
 func captureOne(t *testing.T, opts CaptureOptions, h http.Handler, req *http.Request) (*model.Exchange, *httptest.ResponseRecorder) {
 	t.Helper()
-	sink := &memSink{}
+	sink := &MemorySink{}
 	rec := New(sink, Options{FlushInterval: time.Millisecond})
 	resp := httptest.NewRecorder()
 	Middleware(rec, opts)(h).ServeHTTP(resp, req)
 	if err := rec.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	xs := sink.all()
+	xs := sink.Exchanges()
 	if len(xs) != 1 {
 		t.Fatalf("recorded %d exchanges, want 1", len(xs))
 	}
@@ -270,7 +251,7 @@ func TestMiddleware(t *testing.T) {
 }
 
 func TestMiddlewarePanicStillRecords(t *testing.T) {
-	sink := &memSink{}
+	sink := &MemorySink{}
 	rec := New(sink, Options{})
 	h := Middleware(rec, CaptureOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
@@ -284,14 +265,14 @@ func TestMiddlewarePanicStillRecords(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	}()
 	rec.Close(context.Background())
-	xs := sink.all()
+	xs := sink.Exchanges()
 	if len(xs) != 1 || xs[0].Status != 0 || len(xs[0].Warnings) != 1 {
 		t.Fatalf("exchanges %+v", xs)
 	}
 }
 
 func TestMiddlewareFlushStreams(t *testing.T) {
-	sink := &memSink{}
+	sink := &MemorySink{}
 	rec := New(sink, Options{})
 	release := make(chan struct{})
 	srv := httptest.NewServer(Middleware(rec, CaptureOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -323,7 +304,7 @@ func TestMiddlewareFlushStreams(t *testing.T) {
 	}
 	srv.Close()
 	rec.Close(context.Background())
-	xs := sink.all()
+	xs := sink.Exchanges()
 	if len(xs) != 1 || string(xs[0].ResponseBody) != "data: one\n\ndata: two\n\n" || xs[0].Status != 200 ||
 		xs[0].ResponseHeaders.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("captured %+v", xs)
@@ -334,7 +315,7 @@ func TestMiddlewareFlushStreams(t *testing.T) {
 type blockingSink struct {
 	entered chan struct{}
 	release chan struct{}
-	memSink
+	MemorySink
 }
 
 func (s *blockingSink) AppendExchanges(ctx context.Context, xs []*model.Exchange) error {
@@ -347,7 +328,7 @@ func (s *blockingSink) AppendExchanges(ctx context.Context, xs []*model.Exchange
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return s.memSink.AppendExchanges(ctx, xs)
+	return s.MemorySink.AppendExchanges(ctx, xs)
 }
 
 func TestRecorderQueueFullDrops(t *testing.T) {
@@ -380,7 +361,7 @@ func TestRecorderQueueFullDrops(t *testing.T) {
 }
 
 func TestRecorderCloseFlushesEverything(t *testing.T) {
-	sink := &memSink{}
+	sink := &MemorySink{}
 	rec := New(sink, Options{BatchSize: 64, FlushInterval: time.Hour})
 	for i := range 1000 {
 		rec.Record(&model.Exchange{Status: i})
@@ -390,7 +371,7 @@ func TestRecorderCloseFlushesEverything(t *testing.T) {
 	if err := rec.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	xs := sink.all()
+	xs := sink.Exchanges()
 	if len(xs) != 1000 {
 		t.Fatalf("written %d, want 1000", len(xs))
 	}
@@ -405,12 +386,12 @@ func TestRecorderCloseFlushesEverything(t *testing.T) {
 }
 
 func TestRecorderFlushInterval(t *testing.T) {
-	sink := &memSink{}
+	sink := &MemorySink{}
 	rec := New(sink, Options{BatchSize: 100, FlushInterval: 10 * time.Millisecond})
 	defer rec.Close(context.Background())
 	rec.Record(&model.Exchange{})
 	deadline := time.Now().Add(5 * time.Second)
-	for len(sink.all()) == 0 {
+	for len(sink.Exchanges()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("a partial batch was not written after the flush interval")
 		}
@@ -516,7 +497,7 @@ func TestRecorderSubscribe(t *testing.T) {
 }
 
 func TestRecorderConcurrent(t *testing.T) {
-	sink := &memSink{}
+	sink := &MemorySink{}
 	rec := New(sink, Options{QueueSize: 1 << 16, BatchSize: 50, FlushInterval: time.Millisecond})
 	ch, cancel := rec.Subscribe(16)
 	go func() {
@@ -543,8 +524,8 @@ func TestRecorderConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := rec.Stats()
-	if s.Recorded != 8000 || s.Written+s.Dropped != 8000 || int(s.Written) != len(sink.all()) {
-		t.Errorf("stats %+v, sink has %d", s, len(sink.all()))
+	if s.Recorded != 8000 || s.Written+s.Dropped != 8000 || int(s.Written) != len(sink.Exchanges()) {
+		t.Errorf("stats %+v, sink has %d", s, len(sink.Exchanges()))
 	}
 }
 

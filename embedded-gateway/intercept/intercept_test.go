@@ -14,9 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,25 +26,6 @@ import (
 	"github.com/gantry-dev/gantry/embedded-gateway/intercept/ca"
 	"github.com/gantry-dev/gantry/embedded-gateway/problem"
 )
-
-// memSink keeps every exchange it is given.
-type memSink struct {
-	mu sync.Mutex
-	xs []*model.Exchange
-}
-
-func (s *memSink) AppendExchanges(_ context.Context, xs []*model.Exchange) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.xs = append(s.xs, xs...)
-	return nil
-}
-
-func (s *memSink) all() []*model.Exchange {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.xs)
-}
 
 // sharedCA is the CA of every test here, created once in a temporary directory.
 var sharedCA *ca.CA
@@ -76,7 +55,7 @@ type env struct {
 	proxy    *Proxy
 	proxyURL *url.URL
 	rec      *capture.Recorder
-	sink     *memSink
+	sink     *capture.MemorySink
 }
 
 // startProxy runs a proxy configured by opts (CA and Recorder are filled in) on 127.0.0.1.
@@ -86,7 +65,7 @@ func startProxy(t *testing.T, opts Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := &memSink{}
+	sink := &capture.MemorySink{}
 	rec := capture.New(sink, capture.Options{FlushInterval: time.Millisecond})
 	opts.CA, opts.Recorder = c, rec
 	p, err := New(opts)
@@ -127,7 +106,7 @@ func (e *env) exchanges(n int) []*model.Exchange {
 	if err := e.rec.Close(ctx); err != nil {
 		e.t.Fatal(err)
 	}
-	return e.sink.all()
+	return e.sink.Exchanges()
 }
 
 // trusting returns a transport for the proxy that trusts the upstream test server's cert.
