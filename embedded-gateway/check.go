@@ -31,13 +31,46 @@ func Check(s *config.Snapshot, reg *policy.Registry) []Issue {
 	if reg == nil {
 		reg = builtin.Registry()
 	}
+	if issues := CheckPolicies(s, reg, nil); len(issues) > 0 {
+		return issues
+	}
+	// The rest (upstreams, operations, routes) is checked by compiling for real.
+	var issues []Issue
+	g := New(Options{Policies: reg})
+	defer g.Close()
+	for i, a := range s.APIs {
+		one := *s
+		one.APIs = []*config.API{a}
+		if err := g.Apply(&one); err != nil {
+			issues = append(issues, apiIssue(i, a, err))
+		}
+	}
+	if len(issues) == 0 {
+		if err := g.Apply(s); err != nil {
+			issues = append(issues, Issue{API: -1, Message: err.Error()})
+		}
+	}
+	return issues
+}
+
+// CheckPolicies checks the consumers and every policy's settings, each policy on its own so
+// that each problem is located; it is the cheap part of Check, meant for reloads (Apply
+// then reports the rest). shared (nil: a fresh one) lets repeated checks reuse long-lived
+// policy state, such as a JWKS download, with the gateway they are for.
+func CheckPolicies(s *config.Snapshot, reg *policy.Registry, shared *policy.Shared) []Issue {
+	if reg == nil {
+		reg = builtin.Registry()
+	}
+	if shared == nil {
+		shared = &policy.Shared{}
+	}
 	var issues []Issue
 	consumers, err := consumerSet(s.Consumers)
 	if err != nil {
 		issues = append(issues, Issue{API: -1, Field: "consumers", Message: err.Error()})
 	}
 	for i, a := range s.APIs {
-		env := policy.Env{API: a.Name, Consumers: consumers, Shared: &policy.Shared{}}
+		env := policy.Env{API: a.Name, Consumers: consumers, Shared: shared}
 		for _, p := range a.Policies {
 			if err := checkPolicy(reg, p.Name, p.Settings, env); err != nil {
 				issues = append(issues, policyIssue(i, "policies", p.Name, err))
@@ -51,24 +84,6 @@ func Check(s *config.Snapshot, reg *policy.Registry) []Issue {
 					issues = append(issues, policyIssue(i, "operations."+oc.Match+".policies", p.Name, err))
 				}
 			}
-		}
-	}
-	if len(issues) > 0 {
-		return issues
-	}
-	// The rest (upstreams, operations, routes) is checked by compiling for real.
-	g := New(Options{Policies: reg})
-	defer g.Close()
-	for i, a := range s.APIs {
-		one := *s
-		one.APIs = []*config.API{a}
-		if err := g.Apply(&one); err != nil {
-			issues = append(issues, apiIssue(i, a, err))
-		}
-	}
-	if len(issues) == 0 {
-		if err := g.Apply(s); err != nil {
-			issues = append(issues, Issue{API: -1, Message: err.Error()})
 		}
 	}
 	return issues

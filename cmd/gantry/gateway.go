@@ -27,6 +27,7 @@ import (
 	gateway "github.com/gantry-dev/gantry/embedded-gateway"
 	"github.com/gantry-dev/gantry/embedded-gateway/admin"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/builtin"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit"
 )
@@ -128,10 +129,13 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 			return nil
 		}})
 	metrics := adm.Metrics()
+	policies := builtin.RegistryWith(ratelimit.Stores{Quotas: quotas})
+	shared := &policy.Shared{}
 	gw := gateway.New(gateway.Options{
 		Logger:       log,
 		Recorder:     rec,
-		Policies:     builtin.RegistryWith(ratelimit.Stores{Quotas: quotas}),
+		Policies:     policies,
+		Shared:       shared,
 		MaxBodyBytes: limits.MaxBodyBytes,
 		Capture:      capture.CaptureOptions{BodyLimit: f.bodyLimit},
 		Observe: func(api, mode string, status int, d time.Duration) {
@@ -156,7 +160,14 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		}
 	}()
 	src := &config.FileSource{
-		Build:  gatewaySnapshot(ctx, g, st, f.config, f.env),
+		Build: gatewaySnapshot(ctx, g, st, f.config, f.env, func(s *config.Snapshot) []gateway.Issue {
+			if s.Revision <= 1 {
+				return gateway.Check(s, policies) // at start, every problem located
+			}
+			// On reloads only the cheap, located part: Apply checks the rest, and a full
+			// Check would compile every API a second time.
+			return gateway.CheckPolicies(s, policies, shared)
+		}),
 		Reload: reload,
 		Logger: log,
 		OnError: func(err error) {
@@ -299,7 +310,7 @@ func loadGatewayDoc(ctx context.Context, st *sqlite.Store, path string) (*declar
 
 // gatewaySnapshot returns the FileSource build function for a configuration: load the
 // file (or the workspace's configuration), its specs and workspace APIs.
-func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path, env string) func(rev uint64) (*config.Snapshot, []string, error) {
+func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path, env string, check func(*config.Snapshot) []gateway.Issue) func(rev uint64) (*config.Snapshot, []string, error) {
 	return func(rev uint64) (*config.Snapshot, []string, error) {
 		var watch []string
 		if path != "" {
@@ -321,7 +332,7 @@ func gatewaySnapshot(ctx context.Context, g *globals, st *sqlite.Store, path, en
 		if err != nil {
 			return nil, watch, err
 		}
-		if issues := gateway.Check(snap, nil); len(issues) > 0 {
+		if issues := check(snap); len(issues) > 0 {
 			return nil, watch, issueProblems(doc, issues)
 		}
 		return snap, watch, nil
