@@ -364,20 +364,28 @@ func consumerSet(cs []model.Consumer) (policy.Consumers, error) {
 	return set, nil
 }
 
+// emptyTable answers NotFound for requests no host table takes.
+var emptyTable = &route.Table[*boundOp]{}
+
 // lookup routes a request by host, then path: the first host table (exact, wildcard,
 // any) that knows the path answers. It returns that table too (for OPTIONS handling).
-func (st *state) lookup(method, host, path string) (route.Match[*boundOp], route.Result, []string, *route.Table[*boundOp]) {
+// The request's host is only looked at when some API is restricted to hosts.
+func (st *state) lookup(r *http.Request, path string) (route.Match[*boundOp], route.Result, []string, *route.Table[*boundOp]) {
 	var (
 		m       route.Match[*boundOp]
 		res     = route.NotFound
 		allowed []string
-		table   = &route.Table[*boundOp]{}
+		table   = emptyTable
+		host    string
 	)
+	if len(st.hosts) > 0 && st.hosts[0].pattern != "" {
+		host = requestHost(r)
+	}
 	for _, h := range st.hosts {
 		if !hostMatches(h.pattern, host) {
 			continue
 		}
-		m, res, allowed = h.table.Lookup(method, path)
+		m, res, allowed = h.table.Lookup(r.Method, path)
 		if res != route.NotFound {
 			return m, res, allowed, h.table
 		}

@@ -240,7 +240,7 @@ func (g *Gateway) route(w http.ResponseWriter, r *http.Request) (api, mode strin
 		w.Header().Set("Access-Control-Expose-Headers", "*")
 	}
 	path := r.URL.EscapedPath()
-	m, res, allowed, table := st.lookup(r.Method, requestHost(r), path)
+	m, res, allowed, table := st.lookup(r, path)
 	if r.Method == http.MethodOptions && res == route.MethodNotAllowed {
 		if g.corsOn() && r.Header.Get("Access-Control-Request-Method") != "" {
 			g.preflight(w, r, table, path)
