@@ -75,7 +75,7 @@ type Proxy struct {
 	log *slog.Logger
 	now func() time.Time
 	rt  http.RoundTripper // sends one attempt
-	own *http.Transport   // rt when New built it; closed by Close
+	own *h1Transport      // rt when New built it; closed by Close
 	rp  *httputil.ReverseProxy
 	bal balancer
 	// onError is Options.OnError.
@@ -178,17 +178,18 @@ func New(u Upstream, opts Options) (*Proxy, error) {
 	return p, nil
 }
 
-// newTransport returns a Transport for u's targets: keep-alives with a pool sized for a
-// gateway, dial and TLS handshakes bounded by ConnectTimeout, response headers by
-// ReadTimeout, proxy environment variables ignored, no transparent decompression, and
-// HTTP/2 attempted only when a target is https.
-func newTransport(u Upstream) *http.Transport {
+// newTransport returns the transport for u's targets: bodiless idempotent requests to
+// plain-HTTP targets take the direct HTTP/1.1 path, the rest a net/http Transport. Both
+// keep connections alive with a pool sized for a gateway, bound dials and TLS handshakes
+// by ConnectTimeout and response headers by ReadTimeout, ignore proxy environment
+// variables and never decompress; HTTP/2 is attempted only when a target is https.
+func newTransport(u Upstream) *h1Transport {
 	d := &net.Dialer{Timeout: u.ConnectTimeout.Std(), KeepAlive: 30 * time.Second}
 	h2 := false
 	for _, t := range u.Targets {
 		h2 = h2 || strings.HasPrefix(t.URL, "https:")
 	}
-	return &http.Transport{
+	return newH1Transport(&http.Transport{
 		Proxy:                 nil,
 		DialContext:           d.DialContext,
 		ForceAttemptHTTP2:     h2,
@@ -199,7 +200,7 @@ func newTransport(u Upstream) *http.Transport {
 		ResponseHeaderTimeout: u.ReadTimeout.Std(),
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
-	}
+	}, d, u.ReadTimeout.Std(), maxIdleConnsPerHost)
 }
 
 // Name returns the upstream's name.
@@ -212,7 +213,7 @@ func (p *Proxy) Close() error {
 		p.cancel()
 		p.wg.Wait()
 		if p.own != nil {
-			p.own.CloseIdleConnections()
+			p.own.close()
 		}
 	})
 	return nil
