@@ -8,10 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // h1Transport sends bodiless idempotent requests to plain-HTTP targets over pooled
@@ -192,7 +196,7 @@ func (t *h1Transport) close() {
 func (t *h1Transport) exchange(ctx context.Context, c *h1Conn, req *http.Request) (*http.Response, error) {
 	// A cancelled context aborts whatever c is blocked on, until the body is done with c.
 	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(aLongTimeAgo) })
-	if err := req.Write(c.bw); err != nil {
+	if err := writeRequestHead(c.bw, req); err != nil {
 		stop()
 		return nil, err
 	}
@@ -278,4 +282,70 @@ func (b *h1Body) Close() error {
 		b.c.nc.Close()
 	}
 	return nil
+}
+
+// writeRequestHead writes the head of a bodiless HTTP/1.1 request: what Request.Write
+// writes for one, without sorting the header fields, and refusing an invalid field name
+// or value as net/http's Transport does. Host comes from req.Host, else the URL; a
+// missing User-Agent is not replaced by Go's default.
+func writeRequestHead(w *bufio.Writer, req *http.Request) error {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	if !isASCII(host) {
+		h, err := httpguts.PunycodeHostPort(host)
+		if err != nil {
+			return err
+		}
+		host = h
+	}
+	if !httpguts.ValidHostHeader(host) {
+		return fmt.Errorf("proxy: invalid Host %q", host)
+	}
+	_, _ = w.WriteString(req.Method)
+	_ = w.WriteByte(' ')
+	_, _ = w.WriteString(req.URL.RequestURI())
+	_, _ = w.WriteString(" HTTP/1.1\r\nHost: ")
+	_, _ = w.WriteString(host)
+	_, _ = w.WriteString("\r\n")
+	closing := false
+	for k, vs := range req.Header {
+		switch k {
+		case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+			continue // written above, or not for a bodiless request
+		}
+		if !httpguts.ValidHeaderFieldName(k) {
+			return fmt.Errorf("proxy: invalid header field name %q", k)
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Errorf("proxy: invalid header field value for %q", k)
+			}
+			if v == "" && k == "User-Agent" {
+				continue // an empty User-Agent means none
+			}
+			if k == "Connection" && httpguts.HeaderValuesContainsToken([]string{v}, "close") {
+				closing = true
+			}
+			_, _ = w.WriteString(k)
+			_, _ = w.WriteString(": ")
+			_, _ = w.WriteString(textproto.TrimString(v))
+			_, _ = w.WriteString("\r\n")
+		}
+	}
+	if req.Close && !closing {
+		_, _ = w.WriteString("Connection: close\r\n")
+	}
+	_, err := w.WriteString("\r\n")
+	return err
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -371,5 +372,108 @@ func TestH1ConcurrentLoad(t *testing.T) {
 	wg.Wait()
 	if n := conns.Load(); n > 8+4 {
 		t.Errorf("%d connections for 8 concurrent clients", n)
+	}
+}
+
+func TestWriteRequestHead(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		req     func() *http.Request
+		want    []string // lines that must appear, in any order after the request line
+		absent  []string
+		wantErr string
+	}{
+		{
+			name: "plain",
+			req: func() *http.Request {
+				r, _ := http.NewRequest("GET", "http://up.example:8080/a%2Fb?x=1", nil)
+				r.Header.Set("Accept", " application/json ")
+				r.Header.Set("User-Agent", "")
+				return r
+			},
+			want:   []string{"GET /a%2Fb?x=1 HTTP/1.1", "Host: up.example:8080", "Accept: application/json"},
+			absent: []string{"User-Agent", "Content-Length", "Connection"},
+		},
+		{
+			name: "host header wins and close",
+			req: func() *http.Request {
+				r, _ := http.NewRequest("DELETE", "http://10.0.0.1/x", nil)
+				r.Host = "api.example"
+				r.Close = true
+				r.Header.Set("User-Agent", "curl/8")
+				return r
+			},
+			want: []string{"DELETE /x HTTP/1.1", "Host: api.example", "Connection: close", "User-Agent: curl/8"},
+		},
+		{
+			name: "international host",
+			req: func() *http.Request {
+				r, _ := http.NewRequest("GET", "http://bücher.example/", nil)
+				return r
+			},
+			want: []string{"Host: xn--bcher-kva.example"},
+		},
+		{
+			name: "header injection",
+			req: func() *http.Request {
+				r, _ := http.NewRequest("GET", "http://h/", nil)
+				r.Header["X-Evil"] = []string{"a\r\nX-Injected: 1"}
+				return r
+			},
+			wantErr: "invalid header field value",
+		},
+		{
+			name: "bad field name",
+			req: func() *http.Request {
+				r, _ := http.NewRequest("GET", "http://h/", nil)
+				r.Header["Bad Name"] = []string{"1"}
+				return r
+			},
+			wantErr: "invalid header field name",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf strings.Builder
+			bw := bufio.NewWriter(&buf)
+			err := writeRequestHead(bw, tc.req())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = bw.Flush()
+			head := buf.String()
+			if !strings.HasSuffix(head, "\r\n\r\n") {
+				t.Fatalf("head does not end with an empty line: %q", head)
+			}
+			lines := strings.Split(strings.TrimSuffix(head, "\r\n\r\n"), "\r\n")
+			if lines[0] != tc.want[0] && strings.HasPrefix(tc.want[0], tc.req().Method) {
+				t.Errorf("request line %q, want %q", lines[0], tc.want[0])
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(lines, w) {
+					t.Errorf("missing %q in %q", w, lines)
+				}
+			}
+			for _, a := range tc.absent {
+				for _, l := range lines {
+					if strings.HasPrefix(l, a+":") {
+						t.Errorf("unexpected %q", l)
+					}
+				}
+			}
+			// What was written parses as the request it came from.
+			parsed, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head)))
+			if err != nil {
+				t.Fatalf("written head does not parse: %v", err)
+			}
+			if parsed.Method != tc.req().Method {
+				t.Errorf("method %q", parsed.Method)
+			}
+		})
 	}
 }
