@@ -1,12 +1,10 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +21,7 @@ import (
 	"github.com/gantry-dev/gantry/core/workspace"
 	gateway "github.com/gantry-dev/gantry/embedded-gateway"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+	"github.com/gantry-dev/gantry/embedded-gateway/server"
 )
 
 // mockFlags are the options of `gantry mock`.
@@ -170,100 +169,43 @@ type serveOptions struct {
 
 // serve applies the source's snapshots to the gateway and serves it until ctx is done
 // (Ctrl-C), then shuts down gracefully: in-flight requests finish, then the recorder is
-// flushed by the caller's deferred Close.
+// flushed by the caller's deferred Close. Reloads are reported on stderr.
 func serve(ctx context.Context, g *globals, o serveOptions) error {
-	log := g.logger()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	snaps := make(chan *config.Snapshot)
-	srcErr := make(chan error, 1)
-	go func() { srcErr <- o.source.Run(runCtx, snaps) }()
-	var first *config.Snapshot
-	select {
-	case first = <-snaps:
-	case err := <-srcErr:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	err := o.gateway.Apply(first)
-	if o.onApply != nil {
-		o.onApply(first, err)
-	}
-	if err != nil {
-		return err
-	}
-	go func() {
-		for {
-			select {
-			case s := <-snaps:
-				err := o.gateway.Apply(s)
-				if o.onApply != nil {
-					o.onApply(s, err)
-				}
-				if err != nil {
-					fmt.Fprintf(g.stderr, "reload rejected, still serving the last good version: %v\n", err)
-				} else {
-					fmt.Fprintf(g.stderr, "reloaded (revision %d)\n", s.Revision)
-				}
-			case <-runCtx.Done():
+	applied := 0
+	return server.Run(runCtx, server.Options{
+		Gateway:           o.gateway,
+		Source:            o.source,
+		Listener:          o.listener,
+		TLS:               o.tls,
+		Admin:             o.admin,
+		AdminListener:     o.adminListener,
+		ReadHeaderTimeout: o.readHeaderTimeout,
+		IdleTimeout:       o.idleTimeout,
+		MaxHeaderBytes:    o.maxHeaderBytes,
+		Logger:            g.logger(),
+		OnApply: func(s *config.Snapshot, err error) {
+			if o.onApply != nil {
+				o.onApply(s, err)
+			}
+			applied++
+			if applied == 1 {
 				return
 			}
-		}
-	}()
-	srv := &http.Server{
-		Handler:           o.gateway,
-		ReadHeaderTimeout: cmp.Or(o.readHeaderTimeout, 10*time.Second),
-		IdleTimeout:       cmp.Or(o.idleTimeout, 2*time.Minute),
-		MaxHeaderBytes:    cmp.Or(o.maxHeaderBytes, 64<<10),
-		TLSConfig:         o.tls,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-	served := make(chan error, 2)
-	ln := o.listener
-	if o.tls != nil {
-		ln = tls.NewListener(ln, o.tls)
-	}
-	go func() { served <- srv.Serve(ln) }()
-	var adminSrv *http.Server
-	if o.admin != nil && o.adminListener != nil {
-		adminSrv = &http.Server{Handler: o.admin, ReadHeaderTimeout: 10 * time.Second}
-		if c, ok := o.admin.(interface{ CloseStreams() }); ok {
-			// Live traffic streams never go idle: end them so that Shutdown need not wait.
-			adminSrv.RegisterOnShutdown(c.CloseStreams)
-		}
-		go func() { served <- adminSrv.Serve(o.adminListener) }()
-	}
-	scheme := "http://"
-	if o.tls != nil {
-		scheme = "https://"
-	}
-	o.ready(first, scheme+o.listener.Addr().String())
-	if o.recorder != nil {
-		go reportDrops(runCtx, g, o.recorder)
-	}
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-served:
-	case err := <-srcErr:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("configuration watcher stopped", "err", err)
-		}
-		<-ctx.Done()
-	}
-	cancel()
-	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
-	defer done()
-	if adminSrv != nil {
-		_ = adminSrv.Shutdown(shutCtx)
-	}
-	_ = srv.Shutdown(shutCtx)
-	_ = o.gateway.Close()
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return serveErr
-	}
-	return nil
+			if err != nil {
+				fmt.Fprintf(g.stderr, "reload rejected, still serving the last good version: %v\n", err)
+			} else {
+				fmt.Fprintf(g.stderr, "reloaded (revision %d)\n", s.Revision)
+			}
+		},
+		Ready: func(first *config.Snapshot, base string) {
+			o.ready(first, base)
+			if o.recorder != nil {
+				go reportDrops(runCtx, g, o.recorder)
+			}
+		},
+	})
 }
 
 // loadSpecFile adapts spec.Load to config.LoadFunc, printing the importer's warnings.
