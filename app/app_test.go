@@ -1,0 +1,226 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gantry-dev/gantry/core/har"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
+)
+
+// recorder collects emitted events.
+type events struct {
+	mu  sync.Mutex
+	got map[string][]any
+}
+
+func (e *events) Emit(name string, payload any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.got == nil {
+		e.got = map[string][]any{}
+	}
+	e.got[name] = append(e.got[name], payload)
+}
+
+func (e *events) count(name string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.got[name])
+}
+
+// dialogs answers every dialog with a fixed path.
+type dialogs struct{ open, save string }
+
+func (d dialogs) OpenFile(string, ...string) (string, error) { return d.open, nil }
+func (d dialogs) SaveFile(string, string) (string, error)    { return d.save, nil }
+
+func newApp(t *testing.T, dlg Dialogs) (*App, *events) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := sqlite.Open(filepath.Join(dir, "ws.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(Options{Store: st, DBPath: filepath.Join(dir, "ws.db"), Version: "test"})
+	ev := &events{}
+	a.Start(t.Context(), ev, dlg)
+	t.Cleanup(func() {
+		if err := a.Shutdown(); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		st.Close()
+	})
+	return a, ev
+}
+
+func TestWorkspaceService(t *testing.T) {
+	spec := filepath.Join("..", "docs", "examples", "petstore-expanded.yaml")
+	a, ev := newApp(t, dialogs{open: spec})
+	ws := a.Workspace
+	if list, err := ws.ListAPIs(); err != nil || len(list) != 0 {
+		t.Fatalf("empty workspace: %v %v", list, err)
+	}
+	res, err := ws.ChooseAndImport()
+	if err != nil || res == nil {
+		t.Fatalf("import: %v", err)
+	}
+	if res.API.Operations != 4 || res.API.LinkedPath == "" {
+		t.Errorf("imported %+v", res.API)
+	}
+	if ev.count("import:progress") == 0 || ev.count("apis:changed") != 1 {
+		t.Errorf("events: %v", ev.got)
+	}
+	name := res.API.Name
+	doc, err := ws.Document(name)
+	if err != nil || !strings.Contains(doc.Text, "/pets") {
+		t.Fatalf("document: %v", err)
+	}
+
+	// A broken edit gives diagnostics with lines, not an error.
+	broken := strings.Replace(doc.Text, "paths:", "paths: [", 1)
+	chk, err := ws.Check(name, broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chk.Diagnostics) == 0 || chk.Diagnostics[0].Severity != "error" || chk.Diagnostics[0].Line == 0 {
+		t.Fatalf("diagnostics of a broken edit: %+v", chk.Diagnostics)
+	}
+	if _, err := ws.Save(name, broken); err == nil {
+		t.Fatal("a broken edit was saved")
+	}
+	chk, err = ws.Check(name, doc.Text)
+	if err != nil || len(chk.Outline) != 4 || chk.Outline[0].Line == 0 {
+		t.Fatalf("outline: %+v %v", chk.Outline, err)
+	}
+	saved, err := ws.Save(name, strings.Replace(doc.Text, "/pets/{id}:", "/animals/{id}:", 1))
+	if err != nil || !saved.Added {
+		t.Fatalf("save: %+v %v", saved, err)
+	}
+
+	if _, err := ws.Create("orders", "blank"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.Create("orders", "blank"); err == nil {
+		t.Error("a second API of the same name was created")
+	}
+	if err := ws.Remove("orders"); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := ws.ListAPIs()
+	if len(list) != 1 || list[0].Revisions != 2 {
+		t.Errorf("list: %+v", list)
+	}
+}
+
+func TestGatewayAndTraffic(t *testing.T) {
+	harPath := filepath.Join(t.TempDir(), "out.har")
+	a, ev := newApp(t, dialogs{save: harPath})
+	if _, err := a.Workspace.Create("orders", "blank"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.Gateway.Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Running || len(st.APIs) != 1 || st.APIs[0].BaseURL == "" {
+		t.Fatalf("status %+v", st)
+	}
+	get := func(url string) int {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(st.APIs[0].BaseURL + "/health"); code != 200 {
+		t.Fatalf("GET /health: %d", code)
+	}
+
+	// A save reaches the running gateway at once.
+	doc, _ := a.Workspace.Document("orders")
+	if _, err := a.Workspace.Save("orders", strings.Replace(doc.Text, "/health:", "/status:", 1)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return get(st.APIs[0].BaseURL+"/status") == 200 })
+
+	// The exchanges are streamed, listed, shown and exported.
+	waitFor(t, func() bool { return ev.count("traffic:exchanges") > 0 })
+	var rows []ExchangeRow
+	waitFor(t, func() bool {
+		rows, _ = a.Traffic.List(TrafficFilter{API: "orders"})
+		return len(rows) >= 2
+	})
+	d, err := a.Traffic.Get(rows[0].ID)
+	if err != nil || d.Response.ContentType != "application/json" || d.Operation == nil {
+		t.Fatalf("detail %+v %v", d, err)
+	}
+	if ok, _ := a.Traffic.List(TrafficFilter{StatusClass: "2xx", Text: "/status"}); len(ok) != 1 {
+		t.Errorf("filtered list: %+v", ok)
+	}
+	if _, err := a.Traffic.List(TrafficFilter{StatusClass: "6xx"}); err == nil {
+		t.Error("a bad status class was accepted")
+	}
+	path, err := a.Traffic.ExportHAR(TrafficFilter{})
+	if err != nil || path != harPath {
+		t.Fatalf("export: %q %v", path, err)
+	}
+	f, err := os.Open(harPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := har.Parse(f)
+	if err != nil || len(h.Log.Entries) < 2 {
+		t.Fatalf("exported HAR: %v", err)
+	}
+
+	st, err = a.Gateway.Stop()
+	if err != nil || st.Running {
+		t.Fatalf("stop: %+v %v", st, err)
+	}
+	if err := a.Traffic.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := a.Traffic.List(TrafficFilter{}); len(rows) != 0 {
+		t.Errorf("%d exchanges after Clear", len(rows))
+	}
+	// Events carry JSON the UI can read.
+	if _, err := json.Marshal(ev.got); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestGatewayPortTaken(t *testing.T) {
+	a, _ := newApp(t, nil)
+	st, err := a.Gateway.Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := newApp(t, nil)
+	st2, err := b.Gateway.Start(st.Listen, nil)
+	if err == nil || st2.Running || !strings.Contains(st2.Error, "choose another port") {
+		t.Fatalf("second gateway on a taken port: %+v %v", st2, err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,263 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gantry-dev/gantry/core/har"
+	"github.com/gantry-dev/gantry/core/model"
+	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+)
+
+// TrafficService lists, inspects and exports the exchanges the gateway captured, and
+// streams new ones to the UI as traffic:exchanges events.
+type TrafficService struct {
+	st      *sqlite.Store
+	version string
+	log     *slog.Logger
+	ev      Events
+	dlg     Dialogs
+}
+
+// TrafficFilter selects exchanges; empty fields select everything.
+type TrafficFilter struct {
+	Method      string `json:"method"`
+	StatusClass string `json:"statusClass"` // "", "2xx", "3xx", "4xx", "5xx"
+	Text        string `json:"text"`        // contained in the URL
+	API         string `json:"api"`
+	Limit       int    `json:"limit"` // 0: 500
+	BeforeID    string `json:"beforeId"`
+}
+
+// ExchangeRow is one exchange in the list.
+type ExchangeRow struct {
+	ID         string  `json:"id"`
+	StartedAt  string  `json:"startedAt"`
+	API        string  `json:"api"`
+	Method     string  `json:"method"`
+	URL        string  `json:"url"`
+	Path       string  `json:"path"`
+	Status     int     `json:"status"`
+	DurationMs float64 `json:"durationMs"`
+	Consumer   string  `json:"consumer"`
+	Violations int     `json:"violations"`
+}
+
+// Message is the request or response of an exchange.
+type Message struct {
+	Headers      [][2]string `json:"headers"`
+	ContentType  string      `json:"contentType"`
+	Body         string      `json:"body"`
+	BodyEncoding string      `json:"bodyEncoding"` // text or base64
+	Truncated    bool        `json:"truncated"`
+}
+
+// Violation is a validation problem of a request.
+type Violation struct {
+	In      string `json:"in"`
+	Pointer string `json:"pointer"`
+	Message string `json:"message"`
+}
+
+// OperationRef names the operation an exchange matched.
+type OperationRef struct {
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+}
+
+// ExchangeDetail is everything captured of one exchange.
+type ExchangeDetail struct {
+	ExchangeRow
+	Operation  *OperationRef `json:"operation"`
+	Request    Message       `json:"request"`
+	Response   Message       `json:"response"`
+	Violations []Violation   `json:"violations"`
+	Warnings   []string      `json:"warnings"`
+}
+
+// filter converts f to the store's filter.
+func (f TrafficFilter) filter() (store.TrafficFilter, error) {
+	sf := store.TrafficFilter{API: f.API, Method: f.Method, PathContains: f.Text, BeforeID: f.BeforeID, Limit: f.Limit}
+	if sf.Limit <= 0 {
+		sf.Limit = 500
+	}
+	switch f.StatusClass {
+	case "":
+	case "1xx", "2xx", "3xx", "4xx", "5xx":
+		c := int(f.StatusClass[0]-'0') * 100
+		sf.StatusMin, sf.StatusMax = c, c+99
+	default:
+		return sf, fmt.Errorf("status class %q: use 2xx, 3xx, 4xx or 5xx", f.StatusClass)
+	}
+	return sf, nil
+}
+
+// List returns the matching exchanges, newest first.
+func (s *TrafficService) List(f TrafficFilter) ([]ExchangeRow, error) {
+	sf, err := f.filter()
+	if err != nil {
+		return nil, err
+	}
+	xs, err := s.st.ListExchanges(context.Background(), sf)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ExchangeRow, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, row(x))
+	}
+	return out, nil
+}
+
+// Get returns the exchange with id.
+func (s *TrafficService) Get(id string) (ExchangeDetail, error) {
+	x, err := s.st.GetExchange(context.Background(), id)
+	if err != nil {
+		return ExchangeDetail{}, fmt.Errorf("exchange %s: %w", id, err)
+	}
+	d := ExchangeDetail{
+		ExchangeRow: row(x),
+		Request:     message(x.RequestHeaders, x.RequestBody, x.RequestSize),
+		Response:    message(x.ResponseHeaders, x.ResponseBody, x.ResponseSize),
+		Violations:  []Violation{},
+		Warnings:    x.Warnings,
+	}
+	if x.Operation != "" {
+		d.Operation = &OperationRef{ID: x.Operation, Method: x.Method}
+	}
+	for _, v := range x.Violations {
+		d.Violations = append(d.Violations, Violation{In: v.In, Pointer: v.Name, Message: v.Message})
+	}
+	return d, nil
+}
+
+// ExportHAR asks where to save and writes the matching exchanges there as HAR 1.2; it
+// returns the path, or "" when the user cancelled.
+func (s *TrafficService) ExportHAR(f TrafficFilter) (string, error) {
+	if s.dlg == nil {
+		return "", fmt.Errorf("no file dialog is available")
+	}
+	path, err := s.dlg.SaveFile("Export traffic as HAR", "traffic.har")
+	if err != nil || path == "" {
+		return "", err
+	}
+	return path, s.WriteHAR(f, path)
+}
+
+// WriteHAR writes the matching exchanges to path as HAR 1.2, replacing the file whole.
+func (s *TrafficService) WriteHAR(f TrafficFilter, path string) error {
+	sf, err := f.filter()
+	if err != nil {
+		return err
+	}
+	if f.Limit <= 0 {
+		sf.Limit = 0 // export everything that matches
+	}
+	xs, err := s.st.ListExchanges(context.Background(), sf)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(xs) // oldest first, as HAR viewers expect
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".gantry-har-*")
+	if err != nil {
+		return fmt.Errorf("exporting HAR to %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := har.Write(tmp, har.FromExchanges(xs, s.version)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("exporting HAR to %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Clear deletes every captured exchange.
+func (s *TrafficService) Clear() error {
+	_, err := s.st.DeleteExchanges(context.Background(), store.TrafficFilter{})
+	return err
+}
+
+// follow streams the recorder's exchanges to the UI in batches, until ctx is done.
+func (s *TrafficService) follow(ctx context.Context, rec *capture.Recorder) {
+	ch, cancel := rec.Subscribe(4096)
+	go func() {
+		defer cancel()
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		var batch []ExchangeRow
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case x, ok := <-ch:
+				if !ok {
+					return
+				}
+				batch = append(batch, row(x))
+			case <-t.C:
+				if len(batch) > 0 && s.ev != nil {
+					s.ev.Emit("traffic:exchanges", batch)
+					batch = nil
+				}
+			}
+		}
+	}()
+}
+
+func row(x *model.Exchange) ExchangeRow {
+	path := x.URL
+	if u, err := url.Parse(x.URL); err == nil {
+		path = u.Path
+	}
+	return ExchangeRow{
+		ID: x.ID, StartedAt: x.StartedAt.Format(time.RFC3339Nano), API: x.API, Method: x.Method, URL: x.URL,
+		Path: path, Status: x.Status, DurationMs: float64(x.Duration.Microseconds()) / 1000,
+		Consumer: x.Consumer, Violations: len(x.Violations),
+	}
+}
+
+func message(h http.Header, body []byte, size int64) Message {
+	m := Message{Headers: [][2]string{}, ContentType: h.Get("Content-Type"), BodyEncoding: "text", Truncated: int64(len(body)) < size}
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, v := range h[name] {
+			m.Headers = append(m.Headers, [2]string{name, v})
+		}
+	}
+	if textual(m.ContentType) && utf8.Valid(body) || m.ContentType == "" && utf8.Valid(body) {
+		m.Body = string(body)
+	} else {
+		m.Body, m.BodyEncoding = base64.StdEncoding.EncodeToString(body), "base64"
+	}
+	return m
+}
+
+// textual reports whether a media type is text a person can read.
+func textual(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "json") || strings.HasSuffix(mt, "xml") ||
+		mt == "application/x-www-form-urlencoded" || mt == "application/javascript" || mt == "application/yaml"
+}

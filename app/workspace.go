@@ -1,0 +1,290 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/spec"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/core/workspace"
+)
+
+// WorkspaceService manages the workspace's APIs and the text of their specs.
+type WorkspaceService struct {
+	st      *sqlite.Store
+	dbPath  string
+	log     *slog.Logger
+	ev      Events
+	dlg     Dialogs
+	changed func() // after every change to the APIs
+}
+
+// WorkspaceInfo describes the open workspace.
+type WorkspaceInfo struct {
+	DBPath string `json:"dbPath"`
+}
+
+// APISummary is one row of the API list.
+type APISummary struct {
+	Name           string `json:"name"`
+	Title          string `json:"title"`
+	Version        string `json:"version"`
+	Operations     int    `json:"operations"`
+	Revisions      int    `json:"revisions"`
+	LatestRevision int64  `json:"latestRevision"`
+	LinkedPath     string `json:"linkedPath"`
+	UpdatedAt      string `json:"updatedAt"`
+}
+
+// Diagnostic is one problem in a spec, with 1-based positions (0: unknown).
+type Diagnostic struct {
+	Severity  string `json:"severity"` // error, warning, info, hint
+	Source    string `json:"source"`   // parser, lint
+	Rule      string `json:"rule"`
+	Message   string `json:"message"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"endLine"`
+	EndColumn int    `json:"endColumn"`
+	Pointer   string `json:"pointer"`
+}
+
+// ImportResult is what an import stored.
+type ImportResult struct {
+	API      APISummary   `json:"api"`
+	Warnings []Diagnostic `json:"warnings"`
+}
+
+// Document is the editable text of an API's newest revision.
+type Document struct {
+	API        string   `json:"api"`
+	Root       string   `json:"root"`
+	Text       string   `json:"text"`
+	LinkedPath string   `json:"linkedPath"`
+	Revision   int64    `json:"revision"`
+	Files      []string `json:"files"`
+}
+
+// OutlineItem is one operation in the outline.
+type OutlineItem struct {
+	Path        string `json:"path"`
+	Method      string `json:"method"`
+	OperationID string `json:"operationId"`
+	Summary     string `json:"summary"`
+	Line        int    `json:"line"`
+}
+
+// CheckResult is the diagnostics and outline of an edited text.
+type CheckResult struct {
+	Diagnostics []Diagnostic  `json:"diagnostics"`
+	Outline     []OutlineItem `json:"outline"`
+}
+
+// SaveResult tells which revision a save produced.
+type SaveResult struct {
+	Revision    int64        `json:"revision"`
+	Added       bool         `json:"added"`
+	Diagnostics []Diagnostic `json:"diagnostics"`
+}
+
+// ImportProgress is the payload of the import:progress event.
+type ImportProgress struct {
+	Stage string `json:"stage"`
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+}
+
+// Info describes the workspace.
+func (s *WorkspaceService) Info() (WorkspaceInfo, error) {
+	return WorkspaceInfo{DBPath: s.dbPath}, nil
+}
+
+// ListAPIs lists the workspace's APIs by name.
+func (s *WorkspaceService) ListAPIs() ([]APISummary, error) {
+	ctx := context.Background()
+	list, err := s.st.ListAPIs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]APISummary, 0, len(list))
+	for _, a := range list {
+		sum := APISummary{
+			Name: a.Name, Title: a.Title, Version: a.Version, Operations: a.Operations,
+			Revisions: a.Revisions, LatestRevision: a.LatestRevision, UpdatedAt: a.UpdatedAt.Format(time.RFC3339),
+		}
+		if rev, err := s.st.GetRevision(ctx, a.LatestRevision); err == nil {
+			sum.LinkedPath = existingFile(rev.SourcePath)
+		}
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// existingFile returns path if it names a file that exists, else "".
+func existingFile(path string) string {
+	if path == "" {
+		return ""
+	}
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		return ""
+	}
+	return path
+}
+
+// ChooseAndImport asks for a spec file and imports it; nil when the user cancelled.
+func (s *WorkspaceService) ChooseAndImport() (*ImportResult, error) {
+	if s.dlg == nil {
+		return nil, errors.New("no file dialog is available")
+	}
+	path, err := s.dlg.OpenFile("Import an OpenAPI or Swagger file", "*.yaml", "*.yml", "*.json")
+	if err != nil || path == "" {
+		return nil, err
+	}
+	res, err := s.Import(path)
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Import imports the spec at path as a new API, or a new revision of the API of the same
+// name, reporting progress as import:progress events.
+func (s *WorkspaceService) Import(path string) (ImportResult, error) {
+	opts := spec.Options{Progress: func(stage string, done, total int) {
+		s.emit("import:progress", ImportProgress{Stage: stage, Done: done, Total: total})
+	}}
+	res, err := workspace.Import(context.Background(), s.st, path, "", opts)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	s.afterChange()
+	sum, err := s.summary(res.API.Name)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{API: sum, Warnings: diagnostics(res.Warnings)}, nil
+}
+
+// Create adds an API called name from a template ("blank" or "petstore").
+func (s *WorkspaceService) Create(name, template string) (APISummary, error) {
+	res, err := workspace.Create(context.Background(), s.st, strings.TrimSpace(name), template)
+	if err != nil {
+		return APISummary{}, err
+	}
+	s.afterChange()
+	return s.summary(res.API.Name)
+}
+
+// Remove deletes the API called name with all its revisions.
+func (s *WorkspaceService) Remove(name string) error {
+	if err := s.st.DeleteAPI(context.Background(), name); err != nil {
+		return fmt.Errorf("removing API %q: %w", name, err)
+	}
+	s.afterChange()
+	return nil
+}
+
+// Document returns the editable text of the API's newest revision.
+func (s *WorkspaceService) Document(name string) (Document, error) {
+	d, err := workspace.Open(context.Background(), s.st, name)
+	if err != nil {
+		return Document{}, err
+	}
+	return Document{
+		API: name, Root: d.Root, Text: d.Text, LinkedPath: existingFile(d.Revision.SourcePath),
+		Revision: d.Revision.ID, Files: d.Files,
+	}, nil
+}
+
+// Check compiles text as the API's root document and returns its diagnostics and outline.
+// An unusable text is not an error: its problems are the diagnostics.
+func (s *WorkspaceService) Check(name, text string) (CheckResult, error) {
+	sp, warns, err := workspace.Check(context.Background(), s.st, name, text)
+	res := CheckResult{Diagnostics: diagnostics(warns), Outline: []OutlineItem{}}
+	if err != nil {
+		se, ok := spec.AsError(err)
+		if !ok {
+			return CheckResult{}, err
+		}
+		res.Diagnostics = append(diagnostics(se.Problems), res.Diagnostics...)
+		return res, nil
+	}
+	res.Outline = outline(sp.Definition, sp.Root)
+	return res, nil
+}
+
+// Save stores text as a new revision of the API; an unusable text is refused with its
+// problems and nothing is stored.
+func (s *WorkspaceService) Save(name, text string) (SaveResult, error) {
+	res, err := workspace.Save(context.Background(), s.st, name, text)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	s.afterChange()
+	return SaveResult{Revision: res.Revision.ID, Added: res.Added, Diagnostics: diagnostics(res.Warnings)}, nil
+}
+
+func (s *WorkspaceService) summary(name string) (APISummary, error) {
+	list, err := s.ListAPIs()
+	if err != nil {
+		return APISummary{}, err
+	}
+	i := slices.IndexFunc(list, func(a APISummary) bool { return a.Name == name })
+	if i < 0 {
+		return APISummary{}, fmt.Errorf("API %q vanished from the workspace", name)
+	}
+	return list[i], nil
+}
+
+func (s *WorkspaceService) afterChange() {
+	if s.changed != nil {
+		s.changed()
+	}
+	s.emit("apis:changed", nil)
+}
+
+func (s *WorkspaceService) emit(name string, payload any) {
+	if s.ev != nil {
+		s.ev.Emit(name, payload)
+	}
+}
+
+// diagnostics converts importer warnings.
+func diagnostics(ws []spec.Warning) []Diagnostic {
+	out := make([]Diagnostic, 0, len(ws))
+	for _, w := range ws {
+		sev := "error"
+		switch w.Severity {
+		case spec.SeverityWarning:
+			sev = "warning"
+		case spec.SeverityInfo:
+			sev = "info"
+		}
+		out = append(out, Diagnostic{
+			Severity: sev, Source: "parser", Message: w.Message, File: w.Location.File,
+			Line: w.Location.Line, Column: w.Location.Column, Pointer: w.Pointer,
+		})
+	}
+	return out
+}
+
+// outline lists the operations of def that are in the root document, in spec order.
+func outline(def *apidef.Definition, root string) []OutlineItem {
+	out := make([]OutlineItem, 0, len(def.Operations))
+	for _, op := range def.Operations {
+		line := 0
+		if op.Source.File == "" || op.Source.File == root {
+			line = op.Source.Line
+		}
+		out = append(out, OutlineItem{Path: op.Path, Method: op.Method, OperationID: op.ID, Summary: op.Summary, Line: line})
+	}
+	return out
+}
