@@ -171,6 +171,17 @@ func TestGatewayAndTraffic(t *testing.T) {
 	if _, err := a.Traffic.List(TrafficFilter{StatusClass: "6xx"}); err == nil {
 		t.Error("a bad status class was accepted")
 	}
+	curl, err := a.Traffic.Curl(rows[0].ID)
+	if err != nil || !strings.Contains(curl, "curl ") || !strings.Contains(curl, "/status") {
+		t.Fatalf("curl: %q %v", curl, err)
+	}
+	rp, err := a.Traffic.Replay(rows[0].ID)
+	if err != nil || rp.Status != 200 || !strings.Contains(rp.Response.Body, "ok") {
+		t.Fatalf("replay: %+v %v", rp, err)
+	}
+	if _, err := a.Traffic.Replay("nope"); err == nil {
+		t.Error("replaying an unknown exchange worked")
+	}
 	path, err := a.Traffic.ExportHAR(TrafficFilter{})
 	if err != nil || path != harPath {
 		t.Fatalf("export: %q %v", path, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+	"github.com/gantry-dev/gantry/embedded-gateway/replay"
 )
 
 // TrafficService lists, inspects and exports the exchanges the gateway captured, and
@@ -186,6 +188,72 @@ func (s *TrafficService) WriteHAR(f TrafficFilter, path string) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// Curl returns a curl command that repeats the exchange's request against its original
+// host, with comments for what the capture redacted.
+func (s *TrafficService) Curl(id string) (string, error) {
+	x, err := s.st.GetExchange(context.Background(), id)
+	if err != nil {
+		return "", fmt.Errorf("exchange %s: %w", id, err)
+	}
+	return replay.Curl(x, "")
+}
+
+// ReplayResult is the answer to a replayed request.
+type ReplayResult struct {
+	Status     int      `json:"status"`
+	DurationMs float64  `json:"durationMs"`
+	Response   Message  `json:"response"`
+	Notes      []string `json:"notes"` // what could not be sent as captured
+}
+
+// Replay sends the exchange's request again to its original host and returns the answer.
+// Through the gateway, the replay is captured as a new exchange too.
+func (s *TrafficService) Replay(id string) (ReplayResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	x, err := s.st.GetExchange(ctx, id)
+	if err != nil {
+		return ReplayResult{}, fmt.Errorf("exchange %s: %w", id, err)
+	}
+	req, notes, err := replay.Request(ctx, x, "")
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	res := ReplayResult{Notes: []string{}}
+	for _, h := range notes.Redacted {
+		res.Notes = append(res.Notes, fmt.Sprintf("The %s header was redacted in the capture and was not sent.", h))
+	}
+	if notes.RedactedQuery {
+		res.Notes = append(res.Notes, "The URL has query parameters the capture redacted; they were sent redacted.")
+	}
+	if notes.Truncated {
+		res.Notes = append(res.Notes, fmt.Sprintf("The request body was truncated in the capture; only %d of %d bytes were sent.", notes.BodyBytes, notes.BodySize))
+	}
+	client, done := replay.Client(30 * time.Second)
+	defer done()
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return ReplayResult{}, fmt.Errorf("replaying %s %s: %w", x.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, replayBodyLimit+1))
+	if err != nil {
+		return ReplayResult{}, fmt.Errorf("reading the replayed response: %w", err)
+	}
+	size := int64(len(body))
+	if size > replayBodyLimit {
+		body = body[:replayBodyLimit]
+	}
+	res.Status = resp.StatusCode
+	res.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	res.Response = message(resp.Header, body, size)
+	return res, nil
+}
+
+// replayBodyLimit caps how much of a replayed response is kept.
+const replayBodyLimit = 10 << 20
 
 // Clear deletes every captured exchange.
 func (s *TrafficService) Clear() error {

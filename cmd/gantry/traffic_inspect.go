@@ -24,6 +24,7 @@ import (
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/embedded-gateway/admin"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+	"github.com/gantry-dev/gantry/embedded-gateway/replay"
 )
 
 // Store polling for `traffic tail`.
@@ -45,13 +46,6 @@ const (
 
 // replayBodyLimit caps how much of a replayed response is read and printed.
 const replayBodyLimit = 10 << 20
-
-// hopByHop are the headers that describe one connection, not the request, and are not
-// repeated by curl or replay (besides those a Connection header names).
-var hopByHop = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-}
 
 // tailPrinter writes tail's lines: the admin traffic stream's summaries, as text or JSON.
 type tailPrinter struct {
@@ -636,60 +630,6 @@ func formatSize(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
-// targetURL returns the URL to send x to: its scheme and host, or those (and a path
-// prefix) of target if it is not "".
-func targetURL(x *model.Exchange, target string) (string, error) {
-	uri := x.URL
-	if u, err := url.Parse(x.URL); err == nil && u.Host != "" {
-		uri = u.RequestURI() // an absolute-form request line, as a proxy gets it
-	}
-	if !strings.HasPrefix(uri, "/") && uri != "*" {
-		uri = "/" + uri
-	}
-	if target == "" {
-		if x.Host == "" {
-			return "", fmt.Errorf("exchange %s has no recorded host; give --target URL", x.ID)
-		}
-		scheme := x.Scheme
-		if scheme == "" {
-			scheme = "http"
-		}
-		return scheme + "://" + x.Host + uri, nil
-	}
-	t, err := url.Parse(target)
-	if err != nil || (t.Scheme != "http" && t.Scheme != "https") || t.Host == "" || t.RawQuery != "" || t.Fragment != "" {
-		return "", fmt.Errorf("--target %q: give a base URL such as http://127.0.0.1:8080 (a path prefix is allowed, a query is not)", target)
-	}
-	return t.Scheme + "://" + t.Host + strings.TrimSuffix(t.EscapedPath(), "/") + uri, nil
-}
-
-// replayHeaders returns the request headers of x worth sending again, and the names of
-// those left out because the capture redacted them. Hop-by-hop headers, those the
-// Connection header names, Host and Content-Length are always left out.
-func replayHeaders(x *model.Exchange) (http.Header, []string) {
-	skip := map[string]bool{"Host": true, "Content-Length": true}
-	for _, v := range x.RequestHeaders.Values("Connection") {
-		for _, name := range strings.Split(v, ",") {
-			skip[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
-		}
-	}
-	out := http.Header{}
-	var redacted []string
-	for name, vals := range x.RequestHeaders {
-		key := http.CanonicalHeaderKey(name)
-		if hopByHop[key] || skip[key] {
-			continue
-		}
-		if slices.ContainsFunc(vals, func(v string) bool { return strings.Contains(v, capture.Redacted) }) {
-			redacted = append(redacted, key)
-			continue
-		}
-		out[key] = append(out[key], vals...)
-	}
-	sort.Strings(redacted)
-	return out, redacted
-}
-
 func newTrafficCurlCmd(g *globals) *cobra.Command {
 	var target string
 	cmd := &cobra.Command{
@@ -699,9 +639,9 @@ func newTrafficCurlCmd(g *globals) *cobra.Command {
 			"Headers the capture redacted (credentials) are left out; a comment says which.",
 		Args: cobra.ExactArgs(1),
 		RunE: withExchange(g, func(_ *cobra.Command, x *model.Exchange) error {
-			script, err := curlCommand(x, target)
+			script, err := replay.Curl(x, target)
 			if err != nil {
-				return err
+				return targetError(err)
 			}
 			_, err = io.WriteString(g.stdout, script)
 			return err
@@ -709,133 +649,6 @@ func newTrafficCurlCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&target, "target", "", "send to this base URL instead of the original scheme and host")
 	return cmd
-}
-
-// curlCommand returns a shell command (with comment lines) that repeats the request of x.
-func curlCommand(x *model.Exchange, target string) (string, error) {
-	u, err := targetURL(x, target)
-	if err != nil {
-		return "", err
-	}
-	h, redacted := replayHeaders(x)
-	var b strings.Builder
-	fmt.Fprintf(&b, "# exchange %s: %s %s, answered %d\n", sanitizeLine(x.ID), sanitizeLine(x.Method), sanitizeLine(x.URL), x.Status)
-	for _, name := range redacted {
-		fmt.Fprintf(&b, "# the %s header was redacted in the capture and is left out; add it with -H '%s: ...'\n", name, name)
-	}
-	if strings.Contains(x.URL, capture.Redacted) {
-		b.WriteString("# the URL has query parameters that were redacted in the capture; fill them in\n")
-	}
-	body := x.RequestBody
-	if int64(len(body)) < x.RequestSize {
-		fmt.Fprintf(&b, "# the request body was truncated in the capture (%s of %s); this sends only that part\n",
-			formatSize(int64(len(body))), formatSize(x.RequestSize))
-	}
-
-	args := []string{"curl"}
-	binary := len(body) > 0 && !isPlainText(body)
-	if binary {
-		// A body a shell word cannot hold (NUL bytes, control characters) goes in through printf.
-		args = []string{"printf", shellQuote(printfFormat(body)), "|", "curl"}
-	}
-	switch {
-	case x.Method == http.MethodHead && len(body) == 0:
-		args = append(args, "--head")
-	case x.Method == http.MethodGet && len(body) == 0, x.Method == http.MethodPost && len(body) > 0:
-	default:
-		args = append(args, "-X", shellQuote(x.Method))
-	}
-	if strings.ContainsAny(u, "[]{}") {
-		args = append(args, "--globoff")
-	}
-	args = append(args, shellQuote(u))
-	lines := []string{strings.Join(args, " ")}
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		for _, v := range h[name] {
-			lines = append(lines, "-H "+shellQuote(name+": "+v))
-		}
-	}
-	switch {
-	case binary:
-		lines = append(lines, "--data-binary @-")
-	case len(body) > 0:
-		lines = append(lines, "--data-binary "+shellQuote(string(body)))
-	}
-	b.WriteString(strings.Join(lines, " \\\n  "))
-	b.WriteString("\n")
-	return b.String(), nil
-}
-
-// isPlainText reports whether b can go into a single-quoted shell word and be read on a
-// terminal: valid UTF-8 with no control characters but line feeds and tabs.
-func isPlainText(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
-	for _, r := range string(b) {
-		if isControl(r) && r != '\n' && r != '\t' {
-			return false
-		}
-	}
-	return true
-}
-
-// printfFormat returns a printf format string that prints exactly b: printable ASCII as
-// itself, everything else as three-digit octal escapes.
-func printfFormat(b []byte) string {
-	var s strings.Builder
-	for _, c := range b {
-		switch {
-		case c == '%':
-			s.WriteString("%%")
-		case c == '\\':
-			s.WriteString(`\\`)
-		case c >= 0x20 && c < 0x7f && c != '\'':
-			s.WriteByte(c)
-		default:
-			fmt.Fprintf(&s, `\%03o`, c)
-		}
-	}
-	return s.String()
-}
-
-// shellQuote quotes s as one POSIX shell word: bare if it is made of safe characters,
-// single-quoted if it is plain text, else as a $'...' string with escapes (bash, zsh, ksh).
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
-	}) < 0 {
-		return s
-	}
-	if isPlainText([]byte(s)) {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	var b strings.Builder
-	b.WriteString("$'")
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\'' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case isControl(r):
-			for _, c := range []byte(string(r)) {
-				fmt.Fprintf(&b, `\x%02x`, c)
-			}
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	b.WriteString("'")
-	return b.String()
 }
 
 func newTrafficReplayCmd(g *globals) *cobra.Command {
@@ -849,7 +662,7 @@ func newTrafficReplayCmd(g *globals) *cobra.Command {
 			"(credentials) are not sent. The exit status is non-zero only if no response came back.",
 		Args: cobra.ExactArgs(1),
 		RunE: withExchange(g, func(cmd *cobra.Command, x *model.Exchange) error {
-			return replay(cmd.Context(), g, x, target, timeout)
+			return replayExchange(cmd.Context(), g, x, target, timeout)
 		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "send to this base URL instead of the original scheme and host")
@@ -857,43 +670,36 @@ func newTrafficReplayCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// replay sends the request of x again and prints the response.
-func replay(ctx context.Context, g *globals, x *model.Exchange, target string, timeout time.Duration) error {
-	u, err := targetURL(x, target)
-	if err != nil {
-		return err
+// targetError names the --target flag in replay's errors about the target.
+func targetError(err error) error {
+	switch {
+	case errors.Is(err, replay.ErrNoHost):
+		return fmt.Errorf("%w; give --target URL", err)
+	case errors.Is(err, replay.ErrBadTarget):
+		return fmt.Errorf("--%w", err)
 	}
-	h, redacted := replayHeaders(x)
-	for _, name := range redacted {
+	return err
+}
+
+// replayExchange sends the request of x again and prints the response.
+func replayExchange(ctx context.Context, g *globals, x *model.Exchange, target string, timeout time.Duration) error {
+	req, notes, err := replay.Request(ctx, x, target)
+	if err != nil {
+		return targetError(err)
+	}
+	u := req.URL.String()
+	for _, name := range notes.Redacted {
 		fmt.Fprintf(g.stderr, "not sending the %s header: it was redacted in the capture\n", name)
 	}
-	if strings.Contains(x.URL, capture.Redacted) {
+	if notes.RedactedQuery {
 		fmt.Fprintln(g.stderr, "warning: the URL has query parameters that were redacted in the capture; they are sent as "+capture.Redacted)
 	}
-	if int64(len(x.RequestBody)) < x.RequestSize {
+	if notes.Truncated {
 		fmt.Fprintf(g.stderr, "warning: the request body was truncated in the capture; sending only %s of %s\n",
-			formatSize(int64(len(x.RequestBody))), formatSize(x.RequestSize))
+			formatSize(notes.BodyBytes), formatSize(notes.BodySize))
 	}
-	var body io.Reader
-	if len(x.RequestBody) > 0 {
-		body = bytes.NewReader(x.RequestBody)
-	}
-	req, err := http.NewRequestWithContext(ctx, x.Method, u, body)
-	if err != nil {
-		return fmt.Errorf("building the request for exchange %s: %w", x.ID, err)
-	}
-	req.Header = h
-	if _, ok := h["User-Agent"]; !ok {
-		req.Header.Set("User-Agent", "") // send none, as the original did
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableCompression = true // send Accept-Encoding only if the original did
-	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport:     tr,
-		Timeout:       timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	client, done := replay.Client(timeout)
+	defer done()
 	start := time.Now()
 	res, err := client.Do(req)
 	if err != nil {

@@ -227,26 +227,6 @@ func TestTrafficCurl(t *testing.T) {
 	}
 }
 
-func TestShellQuote(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{name: "bare", in: "http://x/a,b=c", want: "http://x/a,b=c"},
-		{name: "glob characters", in: "http://x/a?b=c*", want: "'http://x/a?b=c*'"},
-		{name: "empty", in: "", want: "''"},
-		{name: "space", in: "a b", want: "'a b'"},
-		{name: "single quote", in: "it's", want: `'it'\''s'`},
-		{name: "unicode", in: "héllo wörld", want: "'héllo wörld'"},
-		{name: "control", in: "a\x1bb'c", want: `$'a\x1bb\'c'`},
-		{name: "invalid utf-8", in: "a\xffb", want: `$'a\xffb'`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := shellQuote(tc.in); got != tc.want {
-				t.Errorf("shellQuote(%q) = %s, want %s", tc.in, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestTrafficReplay(t *testing.T) {
 	type received struct {
 		method, uri, host string
