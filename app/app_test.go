@@ -100,6 +100,13 @@ func TestWorkspaceService(t *testing.T) {
 	if err != nil || len(chk.Outline) != 4 || chk.Outline[0].Line == 0 {
 		t.Fatalf("outline: %+v %v", chk.Outline, err)
 	}
+	html, err := ws.RenderDocs(name, doc.Text)
+	if err != nil || !strings.Contains(html, "Swagger Petstore") || strings.Contains(html, "<script") {
+		t.Fatalf("docs: %v", err)
+	}
+	if _, err := ws.RenderDocs(name, broken); err == nil {
+		t.Error("docs of a broken edit rendered")
+	}
 	saved, err := ws.Save(name, strings.Replace(doc.Text, "/pets/{id}:", "/animals/{id}:", 1))
 	if err != nil || !saved.Added {
 		t.Fatalf("save: %+v %v", saved, err)

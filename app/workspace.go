@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/docs"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/workspace"
@@ -230,6 +231,16 @@ func (s *WorkspaceService) Save(name, text string) (SaveResult, error) {
 	}
 	s.afterChange()
 	return SaveResult{Revision: res.Revision.ID, Added: res.Added, Diagnostics: diagnostics(res.Warnings)}, nil
+}
+
+// RenderDocs renders the documentation of text, as the API's root document, as sanitized
+// HTML; an unusable text is an error naming its first problem (keep the last preview).
+func (s *WorkspaceService) RenderDocs(name, text string) (string, error) {
+	sp, _, err := workspace.Check(context.Background(), s.st, name, text)
+	if err != nil {
+		return "", err
+	}
+	return docs.Render(sp.Definition, docs.Options{})
 }
 
 func (s *WorkspaceService) summary(name string) (APISummary, error) {
