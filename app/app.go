@@ -79,6 +79,7 @@ func (a *App) Start(ctx context.Context, ev Events, dlg Dialogs) {
 	a.Gateway.ev = ev
 	a.Traffic.ev, a.Traffic.dlg = ev, dlg
 	a.Traffic.follow(ctx, a.recorder)
+	a.Workspace.follow(ctx)
 }
 
 // Shutdown stops the gateway and flushes the recorder, within a few seconds.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +24,7 @@ type WorkspaceService struct {
 	ev      Events
 	dlg     Dialogs
 	changed func() // after every change to the APIs
+	links   *workspace.Follower
 }
 
 // WorkspaceInfo describes the open workspace.
@@ -117,27 +117,12 @@ func (s *WorkspaceService) ListAPIs() ([]APISummary, error) {
 	}
 	out := make([]APISummary, 0, len(list))
 	for _, a := range list {
-		sum := APISummary{
-			Name: a.Name, Title: a.Title, Version: a.Version, Operations: a.Operations,
-			Revisions: a.Revisions, LatestRevision: a.LatestRevision, UpdatedAt: a.UpdatedAt.Format(time.RFC3339),
-		}
-		if rev, err := s.st.GetRevision(ctx, a.LatestRevision); err == nil {
-			sum.LinkedPath = existingFile(rev.SourcePath)
-		}
-		out = append(out, sum)
+		out = append(out, APISummary{
+			Name: a.Name, Title: a.Title, Version: a.Version, Operations: a.Operations, Revisions: a.Revisions,
+			LatestRevision: a.LatestRevision, LinkedPath: a.LinkedPath, UpdatedAt: a.UpdatedAt.Format(time.RFC3339),
+		})
 	}
 	return out, nil
-}
-
-// existingFile returns path if it names a file that exists, else "".
-func existingFile(path string) string {
-	if path == "" {
-		return ""
-	}
-	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
-		return ""
-	}
-	return path
 }
 
 // ChooseAndImport asks for a spec file and imports it; nil when the user cancelled.
@@ -199,9 +184,12 @@ func (s *WorkspaceService) Document(name string) (Document, error) {
 	if err != nil {
 		return Document{}, err
 	}
+	api, err := s.st.GetAPI(context.Background(), name)
+	if err != nil {
+		return Document{}, err
+	}
 	return Document{
-		API: name, Root: d.Root, Text: d.Text, LinkedPath: existingFile(d.Revision.SourcePath),
-		Revision: d.Revision.ID, Files: d.Files,
+		API: name, Root: d.Root, Text: d.Text, LinkedPath: api.LinkedPath, Revision: d.Revision.ID, Files: d.Files,
 	}, nil
 }
 
@@ -222,15 +210,78 @@ func (s *WorkspaceService) Check(name, text string) (CheckResult, error) {
 	return res, nil
 }
 
-// Save stores text as a new revision of the API; an unusable text is refused with its
-// problems and nothing is stored.
+// Save stores text as a new revision of the API, and writes it to the API's linked file;
+// an unusable text is refused with its problems and nothing is stored.
 func (s *WorkspaceService) Save(name, text string) (SaveResult, error) {
-	res, err := workspace.Save(context.Background(), s.st, name, text)
+	res, err := workspace.SaveLinked(context.Background(), s.st, name, text)
 	if err != nil {
 		return SaveResult{}, err
 	}
 	s.afterChange()
 	return SaveResult{Revision: res.Revision.ID, Added: res.Added, Diagnostics: diagnostics(res.Warnings)}, nil
+}
+
+// Link makes the API follow the spec file at path: the file becomes its newest revision,
+// outside edits show up live, and saves are written back.
+func (s *WorkspaceService) Link(name, path string) error {
+	if _, err := workspace.Link(context.Background(), s.st, name, path); err != nil {
+		return err
+	}
+	if s.links != nil {
+		s.links.Refresh()
+	}
+	s.afterChange()
+	return nil
+}
+
+// ChooseLink asks for the file to link the API to and links it; it returns the path, or
+// "" when the user cancelled.
+func (s *WorkspaceService) ChooseLink(name string) (string, error) {
+	if s.dlg == nil {
+		return "", errors.New("no file dialog is available")
+	}
+	path, err := s.dlg.OpenFile("Link "+name+" to a spec file", "*.yaml", "*.yml", "*.json")
+	if err != nil || path == "" {
+		return "", err
+	}
+	return path, s.Link(name, path)
+}
+
+// Unlink stops the API from following its file; the file is left as it is.
+func (s *WorkspaceService) Unlink(name string) error {
+	if err := s.st.SetLinkedPath(context.Background(), name, ""); err != nil {
+		return err
+	}
+	s.afterChange()
+	return nil
+}
+
+// DocumentChange is the payload of the document:changed event: a linked file was edited
+// outside Gantry.
+type DocumentChange struct {
+	API  string `json:"api"`
+	Text string `json:"text"`
+	// Error says why the edit could not be used; the API keeps its last good revision.
+	Error string `json:"error"`
+}
+
+// follow imports outside edits of linked files until ctx is done.
+func (s *WorkspaceService) follow(ctx context.Context) {
+	f := &workspace.Follower{Store: s.st, Logger: s.log, OnChange: func(c workspace.FileChange) {
+		dc := DocumentChange{API: c.API, Text: c.Text}
+		if c.Err != nil {
+			dc.Error = c.Err.Error()
+		} else {
+			s.afterChange()
+		}
+		s.emit("document:changed", dc)
+	}}
+	s.links = f
+	go func() {
+		if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Warn("following linked spec files stopped", "err", err)
+		}
+	}()
 }
 
 // RenderDocs renders the documentation of text, as the API's root document, as sanitized

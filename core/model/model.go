@@ -17,6 +17,9 @@ type API struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// UpdatedAt is when its newest revision was added.
 	UpdatedAt time.Time `json:"updatedAt"`
+	// LinkedPath is the absolute path of the spec file on disk the API follows; "" means
+	// the API is not linked to a file.
+	LinkedPath string `json:"linkedPath,omitempty"`
 }
 
 // APISummary is one row of an API listing: the API and facts about its newest revision.

@@ -27,6 +27,9 @@ type APIStore interface {
 	GetAPI(ctx context.Context, name string) (*model.API, error)
 	// ListAPIs returns every API with facts about its newest revision, ordered by name.
 	ListAPIs(ctx context.Context) ([]model.APISummary, error)
+	// SetLinkedPath links the API called name to the spec file at path ("" unlinks it), or
+	// returns ErrNotFound.
+	SetLinkedPath(ctx context.Context, name, path string) error
 	// DeleteAPI removes the API called name and all its revisions, or returns ErrNotFound.
 	DeleteAPI(ctx context.Context, name string) error
 	// LatestRevision returns the newest revision of the API called name, with its compiled

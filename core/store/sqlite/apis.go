@@ -132,8 +132,8 @@ func (s *Store) AddRevision(ctx context.Context, name string, rev *model.SpecRev
 func (s *Store) GetAPI(ctx context.Context, name string) (*model.API, error) {
 	api := model.API{Name: name}
 	var created, updated int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, created_at, updated_at FROM apis WHERE name = ?`, name).
-		Scan(&api.ID, &created, &updated)
+	err := s.r.QueryRowContext(ctx, `SELECT id, created_at, updated_at, linked_path FROM apis WHERE name = ?`, name).
+		Scan(&api.ID, &created, &updated, &api.LinkedPath)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("getting API %q: %w", name, store.ErrNotFound)
 	}
@@ -147,7 +147,7 @@ func (s *Store) GetAPI(ctx context.Context, name string) (*model.API, error) {
 // ListAPIs returns every API with facts about its newest revision, ordered by name.
 func (s *Store) ListAPIs(ctx context.Context) ([]model.APISummary, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT a.id, a.name, a.created_at, a.updated_at,
+		SELECT a.id, a.name, a.created_at, a.updated_at, a.linked_path,
 		       coalesce(r.title, ''), coalesce(r.version, ''), coalesce(r.operations, 0), coalesce(r.id, 0),
 		       (SELECT count(*) FROM spec_revisions c WHERE c.api_id = a.id)
 		FROM apis a
@@ -161,7 +161,7 @@ func (s *Store) ListAPIs(ctx context.Context) ([]model.APISummary, error) {
 	for rows.Next() {
 		var a model.APISummary
 		var created, updated int64
-		if err := rows.Scan(&a.ID, &a.Name, &created, &updated, &a.Title, &a.Version, &a.Operations,
+		if err := rows.Scan(&a.ID, &a.Name, &created, &updated, &a.LinkedPath, &a.Title, &a.Version, &a.Operations,
 			&a.LatestRevision, &a.Revisions); err != nil {
 			return nil, fmt.Errorf("listing APIs: %w", err)
 		}
@@ -172,6 +172,27 @@ func (s *Store) ListAPIs(ctx context.Context) ([]model.APISummary, error) {
 		return nil, fmt.Errorf("listing APIs: %w", err)
 	}
 	return out, nil
+}
+
+// SetLinkedPath links the API called name to the spec file at path ("" unlinks it); it
+// returns an error wrapping store.ErrNotFound if there is no such API.
+func (s *Store) SetLinkedPath(ctx context.Context, name, path string) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE apis SET linked_path = ? WHERE name = ?`, path, name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("linking API %q: %w", name, err)
+	}
+	return nil
 }
 
 // DeleteAPI removes the API called name, its revisions and every blob no other revision

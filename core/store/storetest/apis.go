@@ -122,6 +122,34 @@ func testAPIs(t *testing.T, open opener) {
 		}
 	})
 
+	t.Run("link", func(t *testing.T) {
+		s := open(t)
+		mustAdd(t, s, "petstore", revision("Petstore", file("openapi.yaml", "openapi: 3.1.0\n")))
+		mustAdd(t, s, "other", revision("Other", file("openapi.yaml", "openapi: 3.0.3\n")))
+		if err := s.SetLinkedPath(t.Context(), "petstore", "/specs/petstore.yaml"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetAPI(t.Context(), "petstore")
+		if err != nil || got.LinkedPath != "/specs/petstore.yaml" {
+			t.Fatalf("GetAPI after link = %+v, %v", got, err)
+		}
+		list, err := s.ListAPIs(t.Context())
+		if err != nil || len(list) != 2 || list[1].LinkedPath != "/specs/petstore.yaml" || list[0].LinkedPath != "" {
+			t.Fatalf("ListAPIs after link = %+v, %v", list, err)
+		}
+		// A new revision keeps the link; unlinking clears it.
+		mustAdd(t, s, "petstore", revision("Petstore 2", file("openapi.yaml", "openapi: 3.1.1\n")))
+		if got, _ := s.GetAPI(t.Context(), "petstore"); got.LinkedPath != "/specs/petstore.yaml" {
+			t.Errorf("a new revision dropped the link: %+v", got)
+		}
+		if err := s.SetLinkedPath(t.Context(), "petstore", ""); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetAPI(t.Context(), "petstore"); got.LinkedPath != "" {
+			t.Errorf("unlink kept %q", got.LinkedPath)
+		}
+	})
+
 	t.Run("list empty", func(t *testing.T) {
 		s := open(t)
 		list, err := s.ListAPIs(t.Context())
@@ -450,6 +478,7 @@ func testNotFound(t *testing.T, open opener) {
 	}{
 		{"GetAPI", func() error { _, err := s.GetAPI(t.Context(), "missing"); return err }},
 		{"DeleteAPI", func() error { return s.DeleteAPI(t.Context(), "missing") }},
+		{"SetLinkedPath", func() error { return s.SetLinkedPath(t.Context(), "missing", "/x.yaml") }},
 		{"LatestRevision", func() error { _, err := s.LatestRevision(t.Context(), "missing", false); return err }},
 		{"LatestRevision with files", func() error { _, err := s.LatestRevision(t.Context(), "missing", true); return err }},
 		{"GetRevision", func() error { _, err := s.GetRevision(t.Context(), stored.ID+1000); return err }},

@@ -1,0 +1,245 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/gantry-dev/gantry/core/spec"
+	"github.com/gantry-dev/gantry/core/store"
+)
+
+// Link makes the API called name follow the spec file at path: the file is imported as
+// the API's newest revision (creating the API if needed), later edits to it become new
+// revisions (see Follow), and SaveLinked writes edits back to it.
+func Link(ctx context.Context, st store.APIStore, name, path string) (*ImportResult, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Import(ctx, st, abs, name, spec.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SetLinkedPath(ctx, res.API.Name, abs); err != nil {
+		return nil, err
+	}
+	res.API.LinkedPath = abs
+	return res, nil
+}
+
+// SaveLinked saves text like Save and, when the API is linked to a file, writes text to
+// that file as well, replacing it whole (a crash leaves the old or the new file, never
+// half of one). The revision is stored first, so a failed write loses nothing.
+func SaveLinked(ctx context.Context, st store.APIStore, name, text string) (*ImportResult, error) {
+	res, err := Save(ctx, st, name, text)
+	if err != nil {
+		return nil, err
+	}
+	api, err := st.GetAPI(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if api.LinkedPath != "" {
+		if err := writeFileAtomic(api.LinkedPath, []byte(text)); err != nil {
+			return res, fmt.Errorf("saved as revision %d, but writing %s failed: %w", res.Revision.ID, api.LinkedPath, err)
+		}
+	}
+	return res, nil
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the same folder,
+// keeping the file's permissions.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// FileChange reports an edit to a linked API's file made outside Gantry.
+type FileChange struct {
+	// API is the linked API.
+	API string
+	// Text is the root document as it is now on disk.
+	Text string
+	// Result is the new revision; nil when the file did not change the spec or Err is set.
+	Result *ImportResult
+	// Err is why the file could not be imported (a broken edit); the API keeps its newest
+	// good revision.
+	Err error
+}
+
+// Follower imports edits to linked APIs' files as they happen.
+type Follower struct {
+	// Store is the workspace.
+	Store store.APIStore
+	// OnChange is called for every edit that changed a linked file; it must not block long.
+	OnChange func(FileChange)
+	// Debounce is the quiet time after the last event before importing; 0 means 150 ms.
+	Debounce time.Duration
+	// Rescan is how often the set of linked APIs is read again; 0 means every 2 s.
+	Rescan time.Duration
+	// Logger receives watch failures; nil discards them.
+	Logger *slog.Logger
+
+	once    sync.Once
+	refresh chan struct{}
+}
+
+func (f *Follower) init() {
+	f.once.Do(func() { f.refresh = make(chan struct{}, 1) })
+}
+
+// Refresh makes a running Follower read the linked APIs again now, as after a Link. It
+// never blocks.
+func (f *Follower) Refresh() {
+	f.init()
+	select {
+	case f.refresh <- struct{}{}:
+	default:
+	}
+}
+
+// Run watches the folders of the linked files (editors save by renaming, so folders, not
+// files) until ctx is done.
+func (f *Follower) Run(ctx context.Context) error {
+	log := f.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	debounce, rescan := f.Debounce, f.Rescan
+	if debounce <= 0 {
+		debounce = 150 * time.Millisecond
+	}
+	if rescan <= 0 {
+		rescan = 2 * time.Second
+	}
+	f.init()
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	watched := map[string]bool{}
+	var links map[string]string // linked path -> API
+	refresh := func() {
+		list, err := f.Store.ListAPIs(ctx)
+		if err != nil {
+			log.Warn("listing linked APIs", "err", err)
+			return
+		}
+		old := links
+		links = map[string]string{}
+		for _, a := range list {
+			if a.LinkedPath == "" {
+				continue
+			}
+			links[a.LinkedPath] = a.Name
+			if old != nil && old[a.LinkedPath] != a.Name {
+				// Newly linked: catch up with edits made before the folder was watched.
+				defer f.importFile(ctx, a.Name, a.LinkedPath)
+			}
+			dir := filepath.Dir(a.LinkedPath)
+			if !watched[dir] {
+				if err := w.Add(dir); err != nil {
+					log.Warn("cannot watch the folder of a linked spec", "api", a.Name, "dir", dir, "err", err)
+					continue
+				}
+				watched[dir] = true
+			}
+		}
+	}
+	refresh()
+	tick := time.NewTicker(rescan)
+	defer tick.Stop()
+	pending := map[string]bool{}
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			refresh()
+		case <-f.refresh:
+			refresh()
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) == 0 {
+				continue
+			}
+			if name, ok := links[filepath.Clean(ev.Name)]; ok {
+				pending[name] = true
+				timer = time.After(debounce)
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			log.Warn("watching linked specs", "err", err)
+		case <-timer:
+			timer = nil
+			for path, name := range links {
+				if pending[name] {
+					f.importFile(ctx, name, path)
+				}
+			}
+			pending = map[string]bool{}
+		}
+	}
+}
+
+// importFile imports the linked file of name and reports what happened.
+func (f *Follower) importFile(ctx context.Context, name, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		f.report(FileChange{API: name, Err: err})
+		return
+	}
+	c := FileChange{API: name, Text: string(data)}
+	res, err := Import(ctx, f.Store, path, name, spec.Options{})
+	switch {
+	case err != nil:
+		c.Err = err
+	case res.Added:
+		c.Result = res
+	default:
+		return // the spec is what it was: Gantry's own save, or a save without changes
+	}
+	f.report(c)
+}
+
+func (f *Follower) report(c FileChange) {
+	if f.OnChange != nil {
+		f.OnChange(c)
+	}
+}
