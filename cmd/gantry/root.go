@@ -71,6 +71,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newImportCmd(g),
 		newAPIsCmd(g),
 		newTrafficCmd(g),
+		newTestCmd(g),
 		newVersionCmd(g),
 		newInterceptCmd(g),
 		newCACmd(g),

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/embedded-gateway/mock"
@@ -22,6 +23,9 @@ import (
 type Builder struct {
 	def *apidef.Definition
 	gen *mock.Generator
+
+	chkOnce sync.Once
+	chk     *apidef.Checker // confirms that invalid values are invalid; made on first use if nil
 }
 
 // New returns a Builder for def that generates values with gen.
@@ -29,12 +33,26 @@ func New(def *apidef.Definition, gen *mock.Generator) *Builder {
 	return &Builder{def: def, gen: gen}
 }
 
+// checker returns the Builder's schema checker, making one on first use.
+func (b *Builder) checker() *apidef.Checker {
+	b.chkOnce.Do(func() {
+		if b.chk == nil {
+			b.chk = apidef.NewChecker(b.def)
+		}
+	})
+	return b.chk
+}
+
 // Negative is a request that breaks exactly one requirement of its operation.
 type Negative struct {
+	// Kind is KindMissing, KindInvalid, KindMalformed or KindUnauthenticated.
+	Kind string
 	// What names the requirement broken, e.g. "missing query parameter limit".
 	What string
-	// In is where: "query", "header", "path" or "body".
+	// In is where: "query", "header", "path", "body" or "security".
 	In string
+	// Name is the parameter broken ("" for the body and for credentials).
+	Name string
 	// Request is the request to send.
 	Request *http.Request
 }
@@ -70,7 +88,7 @@ func (b *Builder) Negatives(op *apidef.Operation, baseURL string, seed uint64) (
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Negative{What: fmt.Sprintf("missing %s parameter %s", p.In, p.Name), In: p.In, Request: r})
+		out = append(out, Negative{Kind: KindMissing, What: fmt.Sprintf("missing %s parameter %s", p.In, p.Name), In: p.In, Name: p.Name, Request: r})
 	}
 	if op.RequestBody != nil && op.RequestBody.Required {
 		parts, err := b.parts(op, seed)
@@ -82,7 +100,7 @@ func (b *Builder) Negatives(op *apidef.Operation, baseURL string, seed uint64) (
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Negative{What: "missing request body", In: "body", Request: r})
+		out = append(out, Negative{Kind: KindMissing, What: "missing request body", In: "body", Request: r})
 	}
 	return out, nil
 }
@@ -121,6 +139,11 @@ func (p *requestParts) request(method, baseURL string) (*http.Request, error) {
 }
 
 func (b *Builder) parts(op *apidef.Operation, seed uint64) (*requestParts, error) {
+	return b.partsWith(op, seed, true)
+}
+
+// partsWith builds the parts of the valid request, with or without credentials.
+func (b *Builder) partsWith(op *apidef.Operation, seed uint64, credentials bool) (*requestParts, error) {
 	p := &requestParts{path: op.Path, query: url.Values{}, header: http.Header{}}
 	for i, prm := range op.Parameters {
 		if !prm.Required && prm.In != "path" {
@@ -148,7 +171,9 @@ func (b *Builder) parts(op *apidef.Operation, seed uint64) (*requestParts, error
 			p.header.Add("Cookie", prm.Name+"="+strings.Join(v, ","))
 		}
 	}
-	b.credentials(op, p)
+	if credentials {
+		b.credentials(op, p)
+	}
 	if rb := op.RequestBody; rb != nil && len(rb.Content) > 0 {
 		mt := pickMediaType(rb.Content)
 		body, ctype, err := b.body(mt, seed)

@@ -40,6 +40,9 @@ import (
 type Validator struct {
 	def *apidef.Definition
 	ops map[*apidef.Operation]*opState // one per operation, made by New; read-only after
+
+	extraMu sync.Mutex
+	extra   map[*apidef.Operation]*respState // response states of operations outside def
 }
 
 // cacheSize bounds the memoised results per operation; the cache is emptied when full.
@@ -56,6 +59,8 @@ type opState struct {
 
 	cache  sync.Map // cacheKey -> []model.Violation
 	cached atomic.Int64
+
+	resp respState // the response side, built separately on first use
 }
 
 type check func(*http.Request, *v3.PathItem, string) (bool, []*verrors.ValidationError)
@@ -234,9 +239,18 @@ func spurious(e *verrors.ValidationError) bool {
 	return e.ValidationType == helpers.URLEncodedValidation && e.ValidationSubType == helpers.ReservedValues
 }
 
-// OperationDocument renders op and every schema it reaches as a self-contained OpenAPI 3.1
-// JSON document whose only server is "/".
+// OperationDocument renders op and every schema its parameters and request body reach as a
+// self-contained OpenAPI 3.1 JSON document whose only server is "/". Its responses are a
+// single "default" that accepts anything (see Validator.Response for the responses).
 func OperationDocument(def *apidef.Definition, op *apidef.Operation) ([]byte, error) {
+	return operationDocument(def, op, false)
+}
+
+// operationDocument renders the operation document for one side of the exchange: the
+// parameters and request body, or (responses true) only the declared responses with their
+// headers, content and the schemas they reach. Each side's validator so compiles only the
+// schemas it uses.
+func operationDocument(def *apidef.Definition, op *apidef.Operation, responses bool) ([]byte, error) {
 	used := map[string]*apidef.Schema{}
 	var visit func(s *apidef.Schema)
 	visit = func(s *apidef.Schema) {
@@ -265,6 +279,9 @@ func OperationDocument(def *apidef.Definition, op *apidef.Operation) ([]byte, er
 	o := map[string]any{"operationId": "op", "responses": map[string]any{"default": map[string]any{"description": "any"}}}
 	var params []any
 	for _, p := range op.Parameters {
+		if responses {
+			break
+		}
 		visit(p.Schema)
 		pm := map[string]any{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path"}
 		if p.Style != "" {
@@ -283,7 +300,7 @@ func OperationDocument(def *apidef.Definition, op *apidef.Operation) ([]byte, er
 	if len(params) > 0 {
 		o["parameters"] = params
 	}
-	if rb := op.RequestBody; rb != nil && len(rb.Content) > 0 {
+	if rb := op.RequestBody; rb != nil && len(rb.Content) > 0 && !responses {
 		content := map[string]any{}
 		for _, mt := range rb.Content {
 			visit(mt.Schema)
@@ -294,6 +311,9 @@ func OperationDocument(def *apidef.Definition, op *apidef.Operation) ([]byte, er
 			content[mt.Type] = m
 		}
 		o["requestBody"] = map[string]any{"required": rb.Required, "content": content}
+	}
+	if responses {
+		o["responses"] = renderResponses(op, visit)
 	}
 	doc := map[string]any{
 		"openapi": "3.1.0",
