@@ -458,17 +458,22 @@ func notFound(st *state, r *http.Request) *problem.Details {
 	return problem.New(http.StatusNotFound, "no-route", detail)
 }
 
-// invalidRequest picks the status the operation declares for bad requests (422 for body
-// problems if declared, else 400 if declared, else 422 if declared, else 400).
+// invalidRequest picks the status the operation declares for bad requests: 422 for body
+// problems if declared, else 400 if declared, else 422 if declared; with neither declared,
+// 404 when only path parameters are wrong and the operation declares 404 (no such
+// resource, and an answer its clients expect), else 400.
 func invalidRequest(op *apidef.Operation, vs []model.Violation) *problem.Details {
 	declared := map[string]bool{}
 	for _, r := range op.Responses {
 		declared[r.Status] = true
 	}
-	bodyProblem := false
+	bodyProblem, onlyPath := false, len(vs) > 0
 	for _, v := range vs {
 		if v.In == "body" {
 			bodyProblem = true
+		}
+		if v.In != "path" {
+			onlyPath = false
 		}
 	}
 	status := http.StatusBadRequest
@@ -478,6 +483,8 @@ func invalidRequest(op *apidef.Operation, vs []model.Violation) *problem.Details
 	case declared["400"]:
 	case declared["422"]:
 		status = http.StatusUnprocessableEntity
+	case onlyPath && declared["404"] && !declared["4XX"] && !declared["default"]:
+		status = http.StatusNotFound
 	}
 	d := problem.New(status, "invalid-request", "")
 	parts := make([]string, 0, len(vs))

@@ -81,7 +81,7 @@ func TestGatewayResponses(t *testing.T) {
 		{"missing required query is 400 (declared)", "GET", "/api/v2/orders", map[string]string{key: "k"}, "", 400, problem.ContentType, nil, []string{`"in":"query"`, `"name":"limit"`}},
 		{"invalid body is 422 (declared)", "POST", "/api/v2/orders", map[string]string{"Authorization": "Bearer t", "Content-Type": "application/json"}, `{"id":"x","total":-1}`, 422, problem.ContentType, nil, []string{`"in":"body"`, "/total"}},
 		{"valid body is 201", "POST", "/api/v2/orders", map[string]string{"Authorization": "Basic dTpw", "Content-Type": "application/json"}, `{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","total":3}`, 201, "application/json", nil, nil},
-		{"bad path parameter format", "GET", "/api/v2/orders/not-a-uuid", nil, "", 400, problem.ContentType, nil, []string{`"in":"path"`}},
+		{"bad path parameter format: the declared 404 (no 400/422 declared)", "GET", "/api/v2/orders/not-a-uuid", nil, "", 404, problem.ContentType, nil, []string{`"in":"path"`}},
 		{"no content response", "GET", "/api/v2/health", nil, "", 204, "", nil, nil},
 		{"head has no body", "HEAD", "/api/v2/health", nil, "", 204, "", nil, nil},
 		{"cors preflight", "OPTIONS", "/api/v2/orders", map[string]string{"Origin": "http://app.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}, "", 204, "", map[string]string{"Access-Control-Allow-Origin": "http://app.test", "Access-Control-Allow-Methods": "GET, HEAD, POST", "Access-Control-Allow-Headers": "content-type"}, nil},
