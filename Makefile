@@ -6,8 +6,14 @@ GANTRY        := $(BIN)/gantry
 LISTEN        ?= 127.0.0.1:4010
 EXAMPLE       ?= docs/examples/petstore-expanded.yaml
 PKGS          := ./...
+WAILS         ?= $(shell $(GO) env GOPATH)/bin/wails
+WAILS_VERSION := v2.16.0
+DESKTOP_TAGS  ?= webkit2_41
+DESKTOP       := build/bin/gantry-desktop
+NPM_STAMP     := frontend/node_modules/.package-lock.json
 
-.PHONY: run build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean
+.PHONY: run build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean \
+	frontend frontend-test desktop desktop-dev wails
 
 ## run: build the CLI and mock the bundled example API (prints its URL; Ctrl-C stops)
 run: cli
@@ -15,6 +21,30 @@ run: cli
 
 ## build: everything that ships (the headless CLI, built without cgo)
 build: cli
+
+## desktop: the desktop app (Wails, WebKitGTK 4.1) at build/bin/gantry-desktop
+desktop: frontend wails
+	$(WAILS) build -s -m -skipbindings -tags $(DESKTOP_TAGS) -o gantry-desktop
+
+## desktop-dev: a -tags dev build that serves the UI and the bound Go methods to a browser
+## (-devserver ADDR -assetdir frontend/dist), for the end-to-end tests
+desktop-dev: frontend
+	@mkdir -p $(BIN)
+	$(GO) build -tags dev,$(DESKTOP_TAGS) -o $(BIN)/gantry-desktop-dev .
+
+wails:
+	@test -x $(WAILS) || $(GO) install github.com/wailsapp/wails/v2/cmd/wails@$(WAILS_VERSION)
+
+## frontend: the web UI (TypeScript, React, Vite) into frontend/dist
+frontend: $(NPM_STAMP)
+	cd frontend && npm run build
+
+$(NPM_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+## frontend-test: the UI's unit and component tests (Vitest)
+frontend-test: $(NPM_STAMP)
+	cd frontend && npm test
 
 cli:
 	@mkdir -p $(BIN)
@@ -64,4 +94,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/har
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) build/bin frontend/dist
