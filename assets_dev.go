@@ -2,7 +2,11 @@
 
 package main
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
 
-// assets is empty outside production builds: a dev build serves the UI from -assetdir.
-var assets fs.FS
+// assets is the built UI on disk outside production builds; a dev build serves the folder
+// given by -assetdir instead.
+var assets fs.FS = os.DirFS("frontend/dist")
