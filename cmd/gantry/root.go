@@ -75,6 +75,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newVersionCmd(g),
 		newInterceptCmd(g),
 		newCACmd(g),
+		newLintCmd(g),
 	)
 	return root
 }
