@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { assert, eventually, MOD, openApp } from './lib.mjs';
+import { sendUniqueRequest } from './traffic.spec.mjs';
+
+export default {
+  name: 'export the filtered traffic as HAR',
+  async run({ browser, url, fake }) {
+    const { context, page, errors } = await openApp(browser, url);
+    try {
+      const { id } = await sendUniqueRequest(page);
+      await page.keyboard.press(`${MOD}+2`);
+      const filters = page.getByRole('search', { name: 'Filter traffic' });
+      await filters.getByRole('searchbox', { name: 'Path' }).fill(`/pets/${id}`);
+      const list = page.getByRole('listbox', { name: 'Exchanges' });
+      await eventually(async () => (await list.getByRole('option').count()) === 1, 'the filter leaves exactly the one exchange', 15_000);
+
+      // The fake offers the HAR as a download; the desktop app writes it where its save dialog says.
+      const download = fake ? page.waitForEvent('download', { timeout: 10_000 }) : null;
+      await page.getByRole('button', { name: 'Export HAR' }).click();
+      await page.getByRole('status').filter({ hasText: 'HAR exported' }).waitFor({ timeout: 15_000 });
+      if (download) {
+        const d = await download;
+        const har = JSON.parse(await readFile(await d.path(), 'utf8'));
+        assert(har.log?.version === '1.2', 'the file is a HAR 1.2 log');
+        assert(har.log.entries.length === 1, `the HAR holds the filtered exchange only, got ${har.log.entries.length}`);
+        assert(har.log.entries[0].request.url.includes(`/pets/${id}`), 'the entry is the request that was sent');
+      }
+      assert(errors.length === 0, `no page errors: ${errors.join('; ')}`);
+    } finally {
+      await context.close();
+    }
+  },
+};

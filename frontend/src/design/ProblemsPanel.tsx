@@ -1,0 +1,66 @@
+import type { Diagnostic } from '../api';
+import { Listbox } from '../components/Listbox';
+import { countBySeverity, inFile, sortDiagnostics } from '../editor/diagnostics';
+import { plural } from '../lib/format';
+
+export interface ProblemsPanelProps {
+  diagnostics: readonly Diagnostic[];
+  root: string;
+  checking: boolean;
+  checkError: string;
+  onJump(d: Diagnostic): void;
+}
+
+const SEVERITY_LABEL: Record<Diagnostic['severity'], string> = { error: 'Error', warning: 'Warning', info: 'Info', hint: 'Hint' };
+
+function key(d: Diagnostic, i: number): string {
+  return `${i}:${d.file}:${d.line}:${d.column}:${d.rule}`;
+}
+
+export function ProblemsPanel({ diagnostics, root, checking, checkError, onJump }: ProblemsPanelProps) {
+  const sorted = sortDiagnostics(diagnostics, root);
+  const keyed = sorted.map((d, i) => ({ d, k: key(d, i) }));
+  const c = countBySeverity(diagnostics);
+  return (
+    <section className="problems" aria-labelledby="problems-heading">
+      <header className="panel-header">
+        <h3 id="problems-heading">Problems</h3>
+        <span className="problem-counts" aria-live="polite">
+          {c.error > 0 && <span className="sev sev-error">{plural(c.error, 'error')}</span>}
+          {c.warning > 0 && <span className="sev sev-warning">{plural(c.warning, 'warning')}</span>}
+          {c.info + c.hint > 0 && <span className="sev sev-info">{c.info + c.hint} info</span>}
+          {checking && <span className="muted">checking…</span>}
+        </span>
+      </header>
+      {checkError && (
+        <div role="alert" className="inline-alert">
+          The spec could not be checked: {checkError}. Keep editing; the next change checks again.
+        </div>
+      )}
+      {diagnostics.length === 0 && !checkError ? (
+        <p className="panel-empty">{checking ? 'Checking…' : 'No problems found.'}</p>
+      ) : (
+        <Listbox
+          items={keyed}
+          getKey={(x) => x.k}
+          label="Problems"
+          className="problem-list"
+          onActivate={(x) => onJump(x.d)}
+          render={({ d }) => (
+            <div className={`problem sev-${d.severity}`}>
+              <span className={`sev-icon sev-${d.severity}`} aria-label={SEVERITY_LABEL[d.severity]} role="img">
+                {d.severity === 'error' ? '✕' : d.severity === 'warning' ? '!' : 'i'}
+              </span>
+              <span className="problem-message">{d.message}</span>
+              <span className="problem-rule">{d.rule || d.source}</span>
+              <span className="problem-where">
+                {!inFile(d, root) && d.file ? `${d.file} ` : ''}
+                {d.line > 0 ? `${d.line}:${d.column || 1}` : ''}
+              </span>
+            </div>
+          )}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+import { setDiagnostics } from '@codemirror/lint';
+import { Compartment, EditorState } from '@codemirror/state';
+import { EditorView } from '@codemirror/view';
+import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import type { Diagnostic } from '../api';
+import { toLintDiagnostics } from './diagnostics';
+import { detectLanguage, type SpecLanguage } from './language';
+import { editorExtensions, languageExtension } from './setup';
+
+export interface CodeEditorHandle {
+  /** Moves the cursor to a 1-based line (and column), scrolls it to the middle and focuses the editor. */
+  jumpTo(line: number, column?: number): void;
+  focus(): void;
+  getText(): string;
+}
+
+export interface CodeEditorProps {
+  /** Text to show; the editor takes it again whenever textVersion changes. */
+  text: string;
+  textVersion: number;
+  /** Diagnostics of the current text, and the file they are relative to. */
+  diagnostics: readonly Diagnostic[];
+  root: string;
+  onChange(text: string): void;
+  label: string;
+}
+
+/** CodeMirror 6 wrapped for React: created once, fed text and diagnostics through effects. */
+export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function CodeEditor(props, ref) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const language = useRef(new Compartment());
+  const lang = useRef<SpecLanguage>(detectLanguage(props.text));
+  const onChange = useRef(props.onChange);
+  onChange.current = props.onChange;
+  // The text the editor held when each version was applied (so a re-render with the same version is a no-op).
+  const applied = useRef(-1);
+
+  useEffect(() => {
+    if (!host.current) return;
+    const v = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: props.text,
+        extensions: editorExtensions({
+          language: language.current,
+          initialLanguage: lang.current,
+          label: props.label,
+          onChange: (text) => {
+            const l = detectLanguage(text);
+            if (l !== lang.current) {
+              lang.current = l;
+              queueMicrotask(() => view.current?.dispatch({ effects: language.current.reconfigure(languageExtension(l)) }));
+            }
+            onChange.current(text);
+          },
+        }),
+      }),
+    });
+    view.current = v;
+    applied.current = props.textVersion;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+    // Created once per mount; later text arrives through the textVersion effect below.
+  }, []);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v || applied.current === props.textVersion) return;
+    applied.current = props.textVersion;
+    if (v.state.doc.toString() === props.text) return;
+    const l = detectLanguage(props.text);
+    const effects = l !== lang.current ? language.current.reconfigure(languageExtension(l)) : [];
+    lang.current = l;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.text }, effects });
+  }, [props.text, props.textVersion]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    v.dispatch(setDiagnostics(v.state, toLintDiagnostics(props.diagnostics, v.state.doc, props.root)));
+  }, [props.diagnostics, props.root]);
+
+  useImperativeHandle(ref, () => ({
+    jumpTo(line, column = 1) {
+      const v = view.current;
+      if (!v) return;
+      const doc = v.state.doc;
+      const l = doc.line(Math.min(Math.max(1, line), doc.lines));
+      const pos = l.from + Math.min(Math.max(0, column - 1), l.length);
+      v.dispatch({ selection: { anchor: pos }, effects: EditorView.scrollIntoView(pos, { y: 'center' }) });
+      v.focus();
+    },
+    focus() {
+      view.current?.focus();
+    },
+    getText() {
+      return view.current?.state.doc.toString() ?? '';
+    },
+  }));
+
+  return <div className="code-editor" ref={host} data-language={lang.current} />;
+});
