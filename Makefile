@@ -1,4 +1,4 @@
-# Gantry: make run (mock the bundled example API), make test (every check), make bench.
+# Gantry: make run (build and open the desktop app), make test (every check), make bench.
 GO            ?= go
 STATICCHECK   ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN           := bin
@@ -12,11 +12,16 @@ DESKTOP_TAGS  ?= webkit2_41
 DESKTOP       := build/bin/gantry-desktop
 NPM_STAMP     := frontend/node_modules/.package-lock.json
 
-.PHONY: run build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean \
-	frontend frontend-test desktop desktop-dev wails
+.PHONY: run mock build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean \
+	frontend frontend-test desktop desktop-dev wails e2e smoke
 
-## run: build the CLI and mock the bundled example API (prints its URL; Ctrl-C stops)
-run: cli
+## run: build the desktop app and open it on the workspace the CLI uses
+## ($$GANTRY_DB, or DB=PATH, else the user's data dir)
+run: desktop
+	$(DESKTOP) $(if $(DB),--db $(DB))
+
+## mock: headless: mock the bundled example API with the CLI (prints its URL; Ctrl-C stops)
+mock: cli
 	$(GANTRY) mock $(EXAMPLE) --listen $(LISTEN)
 
 ## build: everything that ships (the headless CLI, built without cgo)
@@ -50,8 +55,20 @@ cli:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(GANTRY) ./cmd/gantry
 
-## test: formatting, vet, staticcheck, race-enabled tests, and a cgo-free CLI build
-test: lint unit nocgo
+## test: formatting, vet, staticcheck, race-enabled Go tests, a cgo-free CLI build, the UI's
+## unit tests, the end-to-end tests in headless Chromium (against the in-browser fake and
+## against the real Go services) and a smoke test of the built desktop app under Xvfb
+test: lint unit nocgo frontend-test e2e smoke
+
+## e2e: the UI's end-to-end specs, first against `vite preview` with the in-browser fake
+## backend, then against the real services of a -tags dev desktop build
+e2e: cli desktop-dev
+	cd frontend && node e2e/run.mjs
+	cd frontend && node e2e/desktop.mjs
+
+## smoke: start the built desktop app under Xvfb and check that its window rendered
+smoke: cli desktop
+	cd frontend && node e2e/smoke.mjs
 
 lint: fmt-check vet staticcheck
 
@@ -84,14 +101,15 @@ bench-mock: cli
 bench-gateway: cli
 	$(GO) run ./cmd/gantry-bench -mode gateway -gantry $(GANTRY)
 
-## fuzz: run every fuzz target for FUZZTIME each
+## fuzz: run every fuzz target of the module for FUZZTIME each
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/spec
-	$(GO) test -run '^$$' -fuzz '^FuzzLookup$$' -fuzztime $(FUZZTIME) ./embedded-gateway/route
-	$(GO) test -run '^$$' -fuzz '^FuzzAdd$$' -fuzztime $(FUZZTIME) ./embedded-gateway/route
-	$(GO) test -run '^$$' -fuzz '^FuzzPattern$$' -fuzztime $(FUZZTIME) ./embedded-gateway/mock
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/har
+	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$t ./$$(dirname $$f)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done
 
 clean:
 	rm -rf $(BIN) build/bin frontend/dist

@@ -51,7 +51,7 @@ func run() error {
 			Assets: assets,
 		},
 		OnStartup: func(ctx context.Context) {
-			a.Start(ctx, wailsEvents{ctx}, wailsDialogs{ctx})
+			a.Start(ctx, wailsEvents{ctx}, dialogs(ctx))
 		},
 		OnShutdown: func(context.Context) {
 			if err := a.Shutdown(); err != nil {

@@ -100,6 +100,16 @@ func TestWorkspaceService(t *testing.T) {
 	if err != nil || len(chk.Outline) != 4 || chk.Outline[0].Line == 0 {
 		t.Fatalf("outline: %+v %v", chk.Outline, err)
 	}
+	// Lint findings of the recommended ruleset come with the parser's diagnostics.
+	lintFound := false
+	for _, d := range chk.Diagnostics {
+		if d.Source == "lint" && d.Rule == "operation-tags" && d.Severity == "warning" && d.Line > 0 {
+			lintFound = true
+		}
+	}
+	if !lintFound {
+		t.Errorf("no operation-tags lint finding in %+v", chk.Diagnostics)
+	}
 	html, err := ws.RenderDocs(name, doc.Text)
 	if err != nil || !strings.Contains(html, "Swagger Petstore") || strings.Contains(html, "<script") {
 		t.Fatalf("docs: %v", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/docs"
+	"github.com/gantry-dev/gantry/core/lint"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/workspace"
@@ -196,7 +197,8 @@ func (s *WorkspaceService) Document(name string) (Document, error) {
 // Check compiles text as the API's root document and returns its diagnostics and outline.
 // An unusable text is not an error: its problems are the diagnostics.
 func (s *WorkspaceService) Check(name, text string) (CheckResult, error) {
-	sp, warns, err := workspace.Check(context.Background(), s.st, name, text)
+	ctx := context.Background()
+	sp, warns, err := workspace.Check(ctx, s.st, name, text)
 	res := CheckResult{Diagnostics: diagnostics(warns), Outline: []OutlineItem{}}
 	if err != nil {
 		se, ok := spec.AsError(err)
@@ -204,10 +206,39 @@ func (s *WorkspaceService) Check(name, text string) (CheckResult, error) {
 			return CheckResult{}, err
 		}
 		res.Diagnostics = append(diagnostics(se.Problems), res.Diagnostics...)
-		return res, nil
+	} else {
+		res.Outline = outline(sp.Definition, sp.Root)
 	}
-	res.Outline = outline(sp.Definition, sp.Root)
+	lr, err := workspace.Lint(ctx, s.st, name, text)
+	var re *lint.RulesetError
+	switch {
+	case errors.As(err, &re):
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{
+			Severity: "error", Source: "lint", Rule: "ruleset", File: re.File, Line: re.Line, Column: re.Column,
+			Message: "the lint ruleset cannot be used, so the spec was not linted: " + re.Error(),
+		})
+	case err != nil:
+		return CheckResult{}, err
+	default:
+		res.Diagnostics = append(res.Diagnostics, lintDiagnostics(lr.Findings)...)
+	}
 	return res, nil
+}
+
+// lintDiagnostics turns lint findings into diagnostics.
+func lintDiagnostics(fs []lint.Finding) []Diagnostic {
+	out := make([]Diagnostic, 0, len(fs))
+	for _, f := range fs {
+		sev := f.Severity.String()
+		if sev == "warn" {
+			sev = "warning"
+		}
+		out = append(out, Diagnostic{
+			Severity: sev, Source: "lint", Rule: f.Rule, Message: f.Message, File: f.File,
+			Line: f.Line, Column: f.Column, EndLine: f.EndLine, EndColumn: f.EndColumn, Pointer: f.Path,
+		})
+	}
+	return out
 }
 
 // Save stores text as a new revision of the API, and writes it to the API's linked file;

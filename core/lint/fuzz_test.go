@@ -3,10 +3,24 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 )
+
+// watchdog crashes the test binary with every goroutine's stack when an input runs longer
+// than d, so that the fuzzer keeps the input that hangs; call the returned func when done.
+func watchdog(t *testing.T, d time.Duration) func() {
+	timer := time.AfterFunc(d, func() {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		panic(fmt.Sprintf("%s: an input ran longer than %v\n%s", t.Name(), d, buf))
+	})
+	return func() { timer.Stop() }
+}
 
 // FuzzLoadRuleset feeds arbitrary bytes to the ruleset loader: it must never panic, and
 // every failure must be a *RulesetError. Rulesets that load are run on a small document.
@@ -27,6 +41,7 @@ func FuzzLoadRuleset(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog(t, 5*time.Second)()
 		rs, err := ParseRuleset("fuzz.yaml", data)
 		if err != nil {
 			var re *RulesetError

@@ -156,6 +156,7 @@ func (c *converter) runLibopenapi() (*yaml.Node, bool) {
 		return nil, false
 	}
 	ra.n = own
+	c.checkDuplicateKeys(root, own)
 	if own.Kind != yaml.MappingNode {
 		c.warn(SeverityError, ra, "", "the document is not an object (a YAML mapping or JSON object)")
 		return nil, false
@@ -340,8 +341,38 @@ func (c *converter) doc(file string) (*yaml.Node, error) {
 		c.docErrs[file] = err
 		return nil, err
 	}
+	c.checkDuplicateKeys(file, n)
 	c.docs[file] = n
 	return n, nil
+}
+
+// checkDuplicateKeys reports every mapping key defined twice in the same mapping as an
+// error at the second definition: YAML and JSON parsers disagree on which one wins, so the
+// document means different things to different tools. Aliases are not followed.
+func (c *converter) checkDuplicateKeys(file string, n *yaml.Node) {
+	stack := []*yaml.Node{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || n.Kind == yaml.AliasNode {
+			continue
+		}
+		if n.Kind == yaml.MappingNode && len(n.Content) > 2 {
+			seen := make(map[string]*yaml.Node, len(n.Content)/2)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+					continue
+				}
+				if first, dup := seen[k.Value]; dup {
+					c.warn(SeverityError, at{file, k}, "", "duplicate key %q (first defined at line %d): remove one of them", k.Value, first.Line)
+					continue
+				}
+				seen[k.Value] = k
+			}
+		}
+		stack = append(stack, n.Content...)
+	}
 }
 
 // refTarget splits a $ref into the target file and pointer, relative to the file it is in.

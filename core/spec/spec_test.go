@@ -321,6 +321,7 @@ func TestBadFixtures(t *testing.T) {
 		{"syntax error", "syntax.bad.yaml", "syntax.bad.yaml:9:1: error: syntax error"},
 		{"dangling ref", "dangling.bad.yaml", `dangling.bad.yaml:14:23: error: unresolvable reference "#/components/schemas/Missing"`},
 		{"missing version", "noversion.bad.yaml", "noversion.bad.yaml:1:1: error: no `openapi` or `swagger` version field"},
+		{"duplicate key", "duplicate.bad.yaml", `duplicate.bad.yaml:12:7: error: duplicate key "summary" (first defined at line 11)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { assert, eventually, MOD, openApp } from './lib.mjs';
 import { sendUniqueRequest } from './traffic.spec.mjs';
 
@@ -18,9 +19,10 @@ export default {
       const download = fake ? page.waitForEvent('download', { timeout: 10_000 }) : null;
       await page.getByRole('button', { name: 'Export HAR' }).click();
       await page.getByRole('status').filter({ hasText: 'HAR exported' }).waitFor({ timeout: 15_000 });
-      if (download) {
-        const d = await download;
-        const har = JSON.parse(await readFile(await d.path(), 'utf8'));
+      // The desktop's dev build answers its save dialog with a file in GANTRY_DEV_DIALOG_DIR.
+      const saved = download ? await (await download).path() : join(process.env.GANTRY_DEV_DIALOG_DIR ?? '', 'traffic.har');
+      if (download || process.env.GANTRY_DEV_DIALOG_DIR) {
+        const har = JSON.parse(await readFile(saved, 'utf8'));
         assert(har.log?.version === '1.2', 'the file is a HAR 1.2 log');
         assert(har.log.entries.length === 1, `the HAR holds the filtered exchange only, got ${har.log.entries.length}`);
         assert(har.log.entries[0].request.url.includes(`/pets/${id}`), 'the entry is the request that was sent');
