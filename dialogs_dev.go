@@ -28,8 +28,8 @@ func dialogs(ctx context.Context) app.Dialogs {
 type folderDialogs struct{ dir string }
 
 func (d folderDialogs) OpenFile(string, ...string) (string, error) {
-	p := filepath.Join(d.dir, "open")
-	if _, err := os.Stat(p); err != nil {
+	p, err := filepath.EvalSymlinks(filepath.Join(d.dir, "open"))
+	if err != nil {
 		return "", nil
 	}
 	return p, nil

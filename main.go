@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -30,6 +31,7 @@ func main() {
 }
 
 func run() error {
+	started := time.Now()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	path, err := sqlite.ResolvePath(dbFlag(os.Args[1:]))
 	if err != nil {
@@ -52,6 +54,9 @@ func run() error {
 		},
 		OnStartup: func(ctx context.Context) {
 			a.Start(ctx, wailsEvents{ctx}, dialogs(ctx))
+		},
+		OnDomReady: func(context.Context) {
+			log.Info("window ready", "since_start", time.Since(started).Round(time.Millisecond))
 		},
 		OnShutdown: func(context.Context) {
 			if err := a.Shutdown(); err != nil {

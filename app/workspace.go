@@ -198,6 +198,16 @@ func (s *WorkspaceService) Document(name string) (Document, error) {
 // An unusable text is not an error: its problems are the diagnostics.
 func (s *WorkspaceService) Check(name, text string) (CheckResult, error) {
 	ctx := context.Background()
+	// Linting reads the text on its own, so it runs beside the compile.
+	type linted struct {
+		res *workspace.LintResult
+		err error
+	}
+	lintDone := make(chan linted, 1)
+	go func() {
+		lr, err := workspace.Lint(ctx, s.st, name, text)
+		lintDone <- linted{lr, err}
+	}()
 	sp, warns, err := workspace.Check(ctx, s.st, name, text)
 	res := CheckResult{Diagnostics: diagnostics(warns), Outline: []OutlineItem{}}
 	if err != nil {
@@ -209,7 +219,8 @@ func (s *WorkspaceService) Check(name, text string) (CheckResult, error) {
 	} else {
 		res.Outline = outline(sp.Definition, sp.Root)
 	}
-	lr, err := workspace.Lint(ctx, s.st, name, text)
+	l := <-lintDone
+	lr, err := l.res, l.err
 	var re *lint.RulesetError
 	switch {
 	case errors.As(err, &re):

@@ -5,16 +5,12 @@
 //   make cli desktop && node e2e/smoke.mjs
 // Needs xvfb-run, xwd (x11-apps) and ImageMagick's convert.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, DESKTOP, gantry, PETSTORE, requireFiles, tempWorkspace } from './desktop-lib.mjs';
 import { FRONTEND } from './lib.mjs';
 
-const ROOT = resolve(FRONTEND, '..');
-const desktop = resolve(ROOT, process.env.GANTRY_DESKTOP || 'build/bin/gantry-desktop');
-const cli = resolve(ROOT, process.env.GANTRY_CLI || 'bin/gantry');
-const spec = resolve(ROOT, 'docs/examples/petstore-expanded.yaml');
 const out = join(FRONTEND, 'e2e', 'artifacts', 'desktop.png');
 const settle = Number(process.env.GANTRY_SMOKE_WAIT_MS || 8000);
 
@@ -23,17 +19,14 @@ function fail(message) {
   process.exit(1);
 }
 
-for (const [what, path] of [
-  ['the desktop app (make desktop)', desktop],
-  ['the gantry CLI (make cli)', cli],
-]) {
-  if (!existsSync(path)) fail(`${what} is missing: ${path}`);
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'gantry-smoke-'));
-const db = join(dir, 'workspace.db');
-const imported = spawnSync(cli, ['import', spec, '--name', 'petstore', '--db', db], { encoding: 'utf8' });
-if (imported.status !== 0) fail(`importing ${spec} failed:\n${imported.stdout}${imported.stderr}`);
+requireFiles([
+  ['the desktop app (make desktop)', DESKTOP],
+  ['the gantry CLI (make cli)', CLI],
+]);
+const ws = tempWorkspace();
+const dir = ws.dir;
+const db = ws.db;
+gantry(['import', PETSTORE, '--name', 'petstore', '--db', db]);
 mkdirSync(join(FRONTEND, 'e2e', 'artifacts'), { recursive: true });
 
 // One shell under xvfb-run starts the app, waits, and photographs the screen; the app must
@@ -50,9 +43,9 @@ exit 0
 const run = spawnSync('xvfb-run', ['-a', '-s', '-screen 0 1400x900x24', 'sh', '-c', script], {
   encoding: 'utf8',
   timeout: 120_000,
-  env: { ...process.env, GANTRY_DB: db, GANTRY_DESKTOP: desktop, SMOKE_DIR: dir, SMOKE_OUT: out },
+  env: { ...process.env, GANTRY_DB: db, GANTRY_DESKTOP: DESKTOP, SMOKE_DIR: dir, SMOKE_OUT: out },
 });
-rmSync(dir, { recursive: true, force: true });
+ws.remove();
 if (run.status !== 0) fail(`the desktop run failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
 
 // The window is 1280x820 on a 1400x900 screen: an empty webview or an undrawn window is one

@@ -1,0 +1,248 @@
+// Desktop performance benchmarks, each reported beside a baseline measured in the same run:
+//   1. cold start: the production desktop app under Xvfb, from exec to its window's DOM being
+//      ready (logged by the app), against `gantry apis list` on the same workspace (a process
+//      that opens the same store and lists its APIs);
+//   2. import of a large multi-file spec from the UI until its text is in the editor, against
+//      `gantry import` of the same spec;
+//   3. keystroke latency in a 10,000+ line spec (key down to the frame after the editor
+//      updated), against the same in the small petstore;
+//   4. the inspector under 1,000 exchanges/s: whether every exchange arrives in the list, how
+//      long after the last one, and frame intervals during the stream against idle ones.
+// 2–4 use the -tags dev build's real Go services driven in headless Chromium (the desktop
+// window itself is WebKitGTK; Chromium stands in for it because it can be driven).
+//   make cli desktop desktop-dev && node e2e/bench.mjs [--large SPEC] [--runs N]
+import { symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CLI, DESKTOP, DESKTOP_DEV, gantry, PETSTORE, requireFiles, ROOT, startDevDesktop, tempWorkspace, underXvfb } from './desktop-lib.mjs';
+import { ensureGateway, eventually, launch, MOD, openApp, selectAPI } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const LARGE = resolve(ROOT, opt('--large', '../shared/corpus/digitalocean/DigitalOcean-public.v2.yaml'));
+const RUNS = Number(opt('--runs', '5'));
+requireFiles([
+  ['the desktop app (make desktop)', DESKTOP],
+  ['the dev desktop build (make desktop-dev)', DESKTOP_DEV],
+  ['the gantry CLI (make cli)', CLI],
+  ['the large spec', LARGE],
+]);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+const results = [];
+function report(name, value, baselineName, baseline, goal) {
+  const line = `${name}: ${ms(value)} (median); baseline ${baselineName}: ${ms(baseline)}; ratio ${(value / baseline).toFixed(2)}×${goal ? `; goal ${goal}` : ''}`;
+  results.push(line);
+  console.log(line);
+}
+
+// 1. Cold start of the real window.
+async function coldStart() {
+  const ws = tempWorkspace();
+  try {
+    gantry(['import', PETSTORE, '--name', 'petstore', '--db', ws.db]);
+    const windows = [];
+    const lists = [];
+    for (let i = 0; i < RUNS; i++) {
+      lists.push(gantry(['apis', 'list', '--db', ws.db]).ms);
+      const p = underXvfb([DESKTOP], { GANTRY_DB: ws.db });
+      const m = await p.waitFor(/window ready.*since_start=([0-9.]+)(ms|s)/, 60_000);
+      windows.push(Number(m[1]) * (m[2] === 's' ? 1000 : 1));
+      await p.stop();
+    }
+    report('cold start to the window ready', median(windows), '`gantry apis list`', median(lists), '< 1500 ms');
+  } finally {
+    ws.remove();
+  }
+}
+
+// 2–4 against the dev build's services.
+async function uiBenchmarks() {
+  const ws = tempWorkspace();
+  const browser = await launch();
+  let desktop;
+  try {
+    // The baseline: the CLI's import of the same spec, into a workspace of its own.
+    const cliImports = [];
+    for (let i = 0; i < RUNS; i++) {
+      const other = tempWorkspace();
+      cliImports.push(gantry(['import', LARGE, '--db', other.db]).ms);
+      other.remove();
+    }
+    gantry(['import', PETSTORE, '--name', 'petstore', '--db', ws.db]);
+    symlinkSync(LARGE, join(ws.dialogs, 'open'));
+    desktop = await startDevDesktop(ws);
+    process.env.GANTRY_E2E_URL = desktop.url; // the gateway then listens on a free port
+    const { context, page } = await openApp(browser, desktop.url);
+    try {
+      // 2. Import from the UI: click, wait for the new API's spec in the editor.
+      const uiImports = [];
+      for (let i = 0; i < Math.min(RUNS, 3); i++) {
+        const before = await page.getByRole('listbox', { name: 'APIs' }).getByRole('option').count();
+        const t0 = performance.now();
+        await page.getByRole('button', { name: 'Import' }).first().click();
+        const editor = page.getByRole('textbox', { name: /^Spec of digitalocean/ });
+        await eventually(async () => (await editor.count()) > 0 && (await editor.first().innerText()).includes('openapi'), 'the imported spec is in the editor', 60_000);
+        uiImports.push(performance.now() - t0);
+        // Remove it again, so that the next run imports anew.
+        const name = (await editor.first().getAttribute('aria-label')).replace(/^Spec of /, '');
+        await page.getByRole('button', { name: `Remove ${name}` }).click();
+        const confirm = page.getByRole('alertdialog');
+        if (await confirm.isVisible().catch(() => false)) await confirm.getByRole('button', { name: /Remove/ }).click();
+        await eventually(async () => (await page.getByRole('listbox', { name: 'APIs' }).getByRole('option').count()) === before, 'the API is removed', 20_000);
+      }
+      report('import of the large spec from the UI, editor ready', median(uiImports), '`gantry import`', median(cliImports), '< 3000 ms');
+
+      // 3. Keystrokes: a single-file version of the large spec (10,000+ lines) against the petstore.
+      const bundled = join(ws.dir, 'large-bundled.yaml');
+      gantry(['import', LARGE, '--name', 'large', '--db', ws.db]);
+      gantry(['apis', 'export', 'large', '-o', bundled, '--db', ws.db]);
+      gantry(['import', bundled, '--name', 'bundled', '--db', ws.db]);
+      await page.reload();
+      await page.getByRole('navigation', { name: 'Workspace' }).waitFor();
+      const small = await typing(page, 'petstore');
+      const large = await typing(page, 'bundled');
+      report(`keystroke in a ${large.lines}-line spec`, median(large.samples), `keystroke in the ${small.lines}-line petstore`, median(small.samples), '< 50 ms');
+      console.log(`  p95: ${ms(pct(large.samples, 95))} vs ${ms(pct(small.samples, 95))}`);
+
+      // 4. The inspector under 1,000 exchanges/s.
+      await inspector(page);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await desktop?.stop();
+    ws.remove();
+  }
+}
+
+/** Types 60 characters at the top of the API's spec; per-key latency in ms. */
+async function typing(page, api) {
+  await selectAPI(page, api);
+  const editor = page.getByRole('textbox', { name: `Spec of ${api}` });
+  await editor.click();
+  await page.keyboard.press(`${MOD}+Home`);
+  const lines = await page.evaluate(() => {
+    const gutter = [...document.querySelectorAll('.cm-lineNumbers .cm-gutterElement')].map((e) => Number(e.textContent) || 0);
+    return Math.max(...gutter);
+  });
+  await page.evaluate(() => {
+    window.__keyLatency = [];
+    document.addEventListener(
+      'keydown',
+      () => {
+        const t0 = performance.now();
+        requestAnimationFrame(() => setTimeout(() => window.__keyLatency.push(performance.now() - t0), 0));
+      },
+      true,
+    );
+  });
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press(i % 10 === 9 ? 'Enter' : 'x');
+    await page.waitForTimeout(30);
+  }
+  await page.waitForTimeout(300);
+  const samples = await page.evaluate(() => window.__keyLatency);
+  // Undo, so that leaving the API does not ask to discard.
+  for (let i = 0; i < 60; i++) await page.keyboard.press(`${MOD}+z`);
+  // The line count the editor knows (the gutter only draws what is visible).
+  const total = await page.evaluate(() => {
+    const view = document.querySelector('.cm-content')?.cmView?.view ?? null;
+    return view ? view.state.doc.lines : null;
+  });
+  return { samples, lines: total ?? (await editorLines(page)) ?? lines };
+}
+
+/** The document's line count from the last line number after jumping to the end. */
+async function editorLines(page) {
+  await page.keyboard.press(`${MOD}+End`);
+  await page.waitForTimeout(200);
+  const n = await page.evaluate(() => {
+    const gutter = [...document.querySelectorAll('.cm-lineNumbers .cm-gutterElement')].map((e) => Number(e.textContent) || 0);
+    return Math.max(...gutter);
+  });
+  await page.keyboard.press(`${MOD}+Home`);
+  return n;
+}
+
+/** Sends 1,000 requests/s for 5 s to the mock with the inspector open. */
+async function inspector(page) {
+  await selectAPI(page, 'petstore');
+  await ensureGateway(page);
+  const base = (await page.getByLabel('Mock base URL').first().innerText()).trim();
+  await page.keyboard.press(`${MOD}+2`);
+  await page.getByRole('button', { name: 'Clear' }).click({ timeout: 2000 }).catch(() => {});
+  const confirm = page.getByRole('alertdialog');
+  if (await confirm.isVisible().catch(() => false)) await confirm.getByRole('button', { name: /Clear/ }).click();
+  await page.waitForTimeout(500);
+
+  const frames = () =>
+    page.evaluate(
+      (dur) =>
+        new Promise((ok) => {
+          const out = [];
+          let last = performance.now();
+          const end = last + dur;
+          const tick = (t) => {
+            out.push(t - last);
+            last = t;
+            if (t < end) requestAnimationFrame(tick);
+            else ok(out);
+          };
+          requestAnimationFrame(tick);
+        }),
+      2000,
+    );
+  const idle = await frames();
+
+  const rate = 1000;
+  const seconds = 5;
+  const total = rate * seconds;
+  const during = frames();
+  const started = performance.now();
+  let sent = 0;
+  const inflight = new Set();
+  while (sent < total) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    while (sent < Math.min(due, total)) {
+      const p = fetch(`${base}/pets?limit=${sent}`, { headers: { Accept: 'application/json' } }).then((r) => r.arrayBuffer());
+      inflight.add(p);
+      p.finally(() => inflight.delete(p));
+      sent++;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.allSettled([...inflight]);
+  const sendDone = performance.now();
+  const achieved = total / ((sendDone - started) / 1000);
+  const streamFrames = await during;
+  const counter = page.getByText(/\d[\d,]* exchanges/).first();
+  let shown = 0;
+  await eventually(
+    async () => {
+      shown = Number((await counter.innerText()).replace(/[^\d]/g, ''));
+      return shown >= total;
+    },
+    `the inspector shows all ${total} exchanges`,
+    30_000,
+  ).catch(() => {});
+  const lag = performance.now() - sendDone;
+  const line = `inspector at ${Math.round(achieved)} exchanges/s for ${seconds} s: ${shown}/${total} listed, the last ${ms(lag)} after sending ended; frame interval p95 ${ms(pct(streamFrames, 95))} during vs ${ms(pct(idle, 95))} idle (ratio ${(pct(streamFrames, 95) / pct(idle, 95)).toFixed(2)}×)`;
+  results.push(line);
+  console.log(line);
+}
+
+await coldStart();
+await uiBenchmarks();
+console.log('\nsummary:\n' + results.map((r) => `- ${r}`).join('\n'));
