@@ -13,7 +13,7 @@ DESKTOP       := build/bin/gantry-desktop
 NPM_STAMP     := frontend/node_modules/.package-lock.json
 
 .PHONY: run mock build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean \
-	frontend frontend-test desktop desktop-dev wails e2e smoke
+	frontend frontend-test desktop desktop-dev wails e2e smoke bench-desktop
 
 ## run: build the desktop app and open it on the workspace the CLI uses
 ## ($$GANTRY_DB, or DB=PATH, else the user's data dir)
@@ -89,13 +89,17 @@ nocgo:
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/gantry
 
 ## bench: Go benchmarks, then the loopback load comparison against Prism and a static handler
-bench: bench-go bench-mock bench-gateway
+bench: bench-go bench-mock bench-gateway bench-desktop
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/... ./embedded-gateway/...
 
 bench-mock: cli
 	$(GO) run ./cmd/gantry-bench -gantry $(GANTRY)
+
+## bench-desktop: cold start, large import from the UI, keystroke latency, inspector at 1,000/s
+bench-desktop: cli desktop desktop-dev
+	cd frontend && node e2e/bench.mjs
 
 ## bench-gateway: proxying with policies against nginx (Debian nginx-light) and Go's stock proxy
 bench-gateway: cli
