@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/core/apidef"
@@ -30,6 +33,7 @@ import (
 	"github.com/gantry-dev/gantry/embedded-gateway/policy"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/builtin"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit/redislimit"
 )
 
 // gatewayFlags are the options of `gantry gateway`.
@@ -38,6 +42,12 @@ type gatewayFlags struct {
 	env    string
 	listen string
 	admin  string
+	// redis is the URL of the Redis that rate limits and quotas are shared through; ""
+	// counts them in this process (quotas saved to the workspace).
+	redis string
+	// redisFailClosed refuses requests (503) while Redis is unreachable instead of
+	// falling back to per-node limits.
+	redisFailClosed bool
 	recordFlags
 }
 
@@ -59,6 +69,8 @@ func newGatewayCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&f.env, "env", "", "environment whose variables fill the configuration's {{name}} placeholders")
 	cmd.Flags().StringVar(&f.listen, "listen", "", "address to serve APIs on (default: the configuration's listen, else 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&f.admin, "admin", "", "address of the admin listener (default: the configuration's admin; \"off\" for none)")
+	cmd.Flags().StringVar(&f.redis, "redis", "", "share rate limits and quotas with the other gateway nodes through this Redis (redis://host:6379/0)")
+	cmd.Flags().BoolVar(&f.redisFailClosed, "redis-fail-closed", false, "while Redis is unreachable, refuse rate-limited requests (503) instead of limiting them per node")
 	f.recordFlags.register(cmd)
 	return cmd
 }
@@ -108,20 +120,13 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 		rec = capture.New(st, capture.Options{Logger: log})
 		defer flushRecorder(g, rec)
 	}
-	// Quotas survive restarts: counted in memory, saved to the workspace every second.
-	quotas, err := ratelimit.NewPersistentQuota(ctx, st, 0, log)
+	counters, registry, closeCounters, err := rateLimitStores(ctx, g, st, f)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := quotas.Close(closeCtx); err != nil {
-			log.Error("saving quota counters", "err", err)
-		}
-	}()
+	defer closeCounters()
 	var applied atomic.Bool
-	adm := admin.New(admin.Options{Recorder: rec, Store: st, Logger: log, Version: versionString(),
+	adm := admin.New(admin.Options{Recorder: rec, Store: st, Logger: log, Version: versionString(), Registry: registry,
 		Ready: func() error {
 			if !applied.Load() {
 				return errors.New("no configuration applied yet")
@@ -129,7 +134,7 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 			return nil
 		}})
 	metrics := adm.Metrics()
-	policies := builtin.RegistryWith(ratelimit.Stores{Quotas: quotas})
+	policies := builtin.RegistryWith(counters)
 	shared := &policy.Shared{}
 	gw := gateway.New(gateway.Options{
 		Logger:       log,
@@ -212,6 +217,50 @@ func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 			fmt.Fprintf(g.stdout, "Ready in %s. Press Ctrl-C to stop; SIGHUP reloads.\n", time.Since(start).Round(time.Millisecond))
 		},
 	})
+}
+
+// rateLimitStores returns where the rateLimit and quota policies count, the metrics
+// registry for the admin listener (nil for its default), and a function that releases
+// them. With --redis the counters are shared through Redis (and /metrics reports the
+// fallbacks); without it rate limits are counted in memory and quotas in memory, saved
+// to the workspace every second so that they survive restarts.
+func rateLimitStores(ctx context.Context, g *globals, st *sqlite.Store, f gatewayFlags) (ratelimit.Stores, admin.Registry, func(), error) {
+	log := g.logger()
+	if f.redis == "" {
+		quotas, err := ratelimit.NewPersistentQuota(ctx, st, 0, log)
+		if err != nil {
+			return ratelimit.Stores{}, nil, nil, err
+		}
+		return ratelimit.Stores{Quotas: quotas}, nil, func() {
+			closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := quotas.Close(closeCtx); err != nil {
+				log.Error("saving quota counters", "err", err)
+			}
+		}, nil
+	}
+	opts, err := redislimit.ParseURL(f.redis)
+	if err != nil {
+		return ratelimit.Stores{}, nil, nil, fmt.Errorf("--redis: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	mode := "fail open: per-node limits while it is unreachable"
+	if f.redisFailClosed {
+		mode = "fail closed: 503 while it is unreachable"
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		// Serve anyway: the nodes must work while Redis is down, and the policies fall
+		// back until it answers.
+		log.Warn("Redis for shared rate limits does not answer yet", "addr", opts.Addr, "error", err)
+	}
+	metrics := redislimit.NewMetrics()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), metrics)
+	backend := redislimit.New(rdb, redislimit.Options{FailClosed: f.redisFailClosed, Metrics: metrics, Logger: log})
+	fmt.Fprintf(g.stdout, "Sharing rate limits and quotas through Redis at %s (%s)\n", opts.Addr, mode)
+	return backend.Stores(), reg, func() { _ = rdb.Close() }, nil
 }
 
 // listenerTLS builds the listener's TLS configuration (nil for plain HTTP); files are

@@ -26,5 +26,7 @@
 // requests are not counted.
 //
 // When a Limiter or QuotaStore fails, the policies fail open: the request goes through, the
-// failure is logged (at most once a second per policy) and counted in Stats.
+// failure is logged (at most once a second per policy) and counted in Stats. A store
+// configured to fail closed returns an UnavailableError instead, and the request is
+// refused with 503 and Retry-After.
 package ratelimit

@@ -54,6 +54,28 @@ func (f LimiterFunc) Allow(ctx context.Context, key string, limit Limit, now tim
 	return f(ctx, key, limit, now)
 }
 
+// UnavailableError is returned, possibly wrapped, by a Limiter or QuotaStore that cannot
+// decide and is configured to fail closed (a shared store that is down): the policies then
+// refuse the request with 503 and Retry-After instead of letting it through, and count it
+// in Stats.Unavailable.
+type UnavailableError struct {
+	// RetryAfter is how long until the store may be back; 0 or less means one second.
+	RetryAfter time.Duration
+	// Err says why the store is unavailable; nil says nothing more.
+	Err error
+}
+
+// Error implements error.
+func (e *UnavailableError) Error() string {
+	if e.Err == nil {
+		return "rate-limit store unavailable"
+	}
+	return "rate-limit store unavailable: " + e.Err.Error()
+}
+
+// Unwrap returns e.Err.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
 // ErrInvalidLimit is returned (wrapped) for a Limit that no request can be counted under.
 var ErrInvalidLimit = errors.New("invalid rate limit")
 

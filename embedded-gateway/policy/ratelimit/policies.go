@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/embedded-gateway/policy"
+	"github.com/gantry-dev/gantry/embedded-gateway/problem"
 )
 
 // SharedStatsKey is the policy.Shared key under which the policies keep their Stats.
@@ -26,6 +28,9 @@ type Stats struct {
 	LimiterErrors atomic.Uint64
 	// Rejected counts requests refused with 429.
 	Rejected atomic.Uint64
+	// Unavailable counts requests refused with 503 because a store failing closed could
+	// not decide (an UnavailableError).
+	Unavailable atomic.Uint64
 }
 
 // SharedStats returns the Stats kept in shared (creating it), which the policies built
@@ -264,6 +269,20 @@ type failures struct {
 	lastLog atomic.Int64
 }
 
+// refuse answers 503 with Retry-After when err is an UnavailableError (a store failing
+// closed) and reports whether it did; any other error is for record.
+func (f *failures) refuse(w http.ResponseWriter, r *http.Request, err error) bool {
+	var ue *UnavailableError
+	if !errors.As(err, &ue) {
+		return false
+	}
+	f.stats.Unavailable.Add(1)
+	w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(ue.RetryAfter)), 10))
+	problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "rate-limit-unavailable",
+		"the "+f.policy+" policy cannot count requests right now; try again later"))
+	return true
+}
+
 func (f *failures) record(err error) {
 	total := f.stats.LimiterErrors.Add(1)
 	now := f.now().UnixNano()
@@ -373,6 +392,9 @@ func (p *rateLimit) middleware(next http.Handler) http.Handler {
 		part, value := p.by.subject(r)
 		d, err := p.limiter.Allow(r.Context(), p.keys[part]+value, p.limit, p.now())
 		if err != nil {
+			if p.fail.refuse(w, r, err) {
+				return
+			}
 			p.fail.record(err)
 			next.ServeHTTP(w, r)
 			return

@@ -64,6 +64,7 @@ type quota struct {
 	requests int
 	period   period
 	store    QuotaStore
+	periodic PeriodQuotaStore // store, when it wants the period's end; else nil
 	by       partition
 	keys     keyspace
 	headers  bool
@@ -129,6 +130,7 @@ func (s Stores) newQuota(raw json.RawMessage, env policy.Env) (policy.Middleware
 		now:      env.Clock(),
 		stats:    s.stats(env),
 	}
+	q.periodic, _ = store.(PeriodQuotaStore)
 	q.fail = &failures{policy: "quota", env: env, log: env.Log(), stats: q.stats, now: q.now}
 	return q.middleware, nil
 }
@@ -138,8 +140,20 @@ func (q *quota) middleware(next http.Handler) http.Handler {
 		part, value := q.by.subject(r)
 		now := q.now()
 		start, end := q.period.bounds(now)
-		used, allowed, err := q.store.Increment(r.Context(), q.keys[part]+value, start, q.requests)
+		var (
+			used    int
+			allowed bool
+			err     error
+		)
+		if q.periodic != nil {
+			used, allowed, err = q.periodic.IncrementPeriod(r.Context(), q.keys[part]+value, start, end, q.requests)
+		} else {
+			used, allowed, err = q.store.Increment(r.Context(), q.keys[part]+value, start, q.requests)
+		}
 		if err != nil {
+			if q.fail.refuse(w, r, err) {
+				return
+			}
 			q.fail.record(err)
 			next.ServeHTTP(w, r)
 			return

@@ -30,6 +30,16 @@ type QuotaStore interface {
 	Increment(ctx context.Context, key string, start time.Time, limit int) (used int, allowed bool, err error)
 }
 
+// PeriodQuotaStore is a QuotaStore that also wants to know when the period ends, so that
+// it can expire a counter once its period is over (a shared store that does not sweep).
+// The quota policy calls IncrementPeriod instead of Increment on a store that implements
+// it; end is the exclusive end of the period that begins at start. Otherwise the contract
+// is Increment's.
+type PeriodQuotaStore interface {
+	QuotaStore
+	IncrementPeriod(ctx context.Context, key string, start, end time.Time, limit int) (used int, allowed bool, err error)
+}
+
 // QuotaFunc adapts a function to the QuotaStore interface.
 type QuotaFunc func(ctx context.Context, key string, start time.Time, limit int) (used int, allowed bool, err error)
 
