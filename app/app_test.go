@@ -13,6 +13,7 @@ import (
 
 	"github.com/gantry-dev/gantry/core/har"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/core/workspace"
 )
 
 // recorder collects emitted events.
@@ -299,5 +300,30 @@ func TestWorkspaceLink(t *testing.T) {
 	}
 	if list, _ := ws.ListAPIs(); list[0].LinkedPath != "" {
 		t.Errorf("still linked: %+v", list[0])
+	}
+}
+
+func TestWorkspaceOperationForm(t *testing.T) {
+	a, _ := newApp(t, nil)
+	ws := a.Workspace
+	b, err := os.ReadFile("../docs/examples/petstore-expanded.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := ws.Operation(string(b), "/pets/{id}", "get")
+	if err != nil || op.OperationID != "find pet by id" {
+		t.Fatalf("operation: %+v %v", op, err)
+	}
+	op.Method = "head"
+	out, err := ws.WriteOperation(string(b), &workspace.OperationKey{Path: "/pets/{id}", Method: "get"}, op)
+	if err != nil || !strings.Contains(out, "head:") {
+		t.Fatalf("write: %v", err)
+	}
+	if _, err := ws.WriteOperation(out, nil, workspace.Operation{Path: "pets", Method: "get"}); err == nil || !strings.Contains(err.Error(), "path: must start with /") {
+		t.Errorf("a bad path gave %v", err)
+	}
+	out, err = ws.DeleteOperation(out, "/pets/{id}", "head")
+	if err != nil || strings.Contains(out, "head:") {
+		t.Fatalf("delete: %v", err)
 	}
 }

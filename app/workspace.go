@@ -392,3 +392,24 @@ func outline(def *apidef.Definition, root string) []OutlineItem {
 	}
 	return out
 }
+
+// Operation returns the operation at path and method of text (an OpenAPI 3 document) as
+// the designer's operation form edits it.
+func (s *WorkspaceService) Operation(text, path, method string) (workspace.Operation, error) {
+	op, err := workspace.ReadOperation(text, path, method)
+	if err != nil {
+		return workspace.Operation{}, err
+	}
+	return *op, nil
+}
+
+// WriteOperation returns text with op written into it, replacing the operation at from
+// (nil adds op); nothing is saved. A bad field is reported as "field: message".
+func (s *WorkspaceService) WriteOperation(text string, from *workspace.OperationKey, op workspace.Operation) (string, error) {
+	return workspace.WriteOperation(text, from, &op)
+}
+
+// DeleteOperation returns text without the operation at path and method; nothing is saved.
+func (s *WorkspaceService) DeleteOperation(text, path, method string) (string, error) {
+	return workspace.DeleteOperation(text, path, method)
+}
