@@ -131,7 +131,8 @@ type Exchange struct {
 
 // Violation is one validation problem of a request or response.
 type Violation struct {
-	// In is where: "path", "query", "header", "cookie", "body" or "security".
+	// In is where: "path", "query", "header", "cookie", "body", "security", or "status" (a
+	// response whose status the operation does not declare).
 	In string `json:"in"`
 	// Name is the parameter name or body JSON pointer ("" for the whole body).
 	Name string `json:"name,omitempty"`
