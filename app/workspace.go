@@ -255,7 +255,14 @@ func lintDiagnostics(fs []lint.Finding) []Diagnostic {
 // Save stores text as a new revision of the API, and writes it to the API's linked file;
 // an unusable text is refused with its problems and nothing is stored.
 func (s *WorkspaceService) Save(name, text string) (SaveResult, error) {
-	res, err := workspace.SaveLinked(context.Background(), s.st, name, text)
+	var res *workspace.ImportResult
+	var err error
+	save := func() { res, err = workspace.SaveLinked(context.Background(), s.st, name, text) }
+	if s.links != nil {
+		s.links.Exclusive(save) // no import of the file as it was may interleave
+	} else {
+		save()
+	}
 	if err != nil {
 		return SaveResult{}, err
 	}

@@ -18,7 +18,7 @@ import (
 
 // FormatVersion identifies the compiled form; it changes whenever the importer would compile
 // the same files differently, so stored revisions are recompiled on the next import.
-const FormatVersion = "gantry-apidef/1"
+const FormatVersion = "gantry-apidef/2"
 
 // SchemaRefPrefix is the prefix of every Schema.Ref inside a Definition.
 const SchemaRefPrefix = "#/components/schemas/"
@@ -59,6 +59,10 @@ type Operation struct {
 	Path string `json:"path"`
 	// Summary is the operation's summary.
 	Summary string `json:"summary,omitempty"`
+	// Description is the operation's description (Markdown), empty if absent.
+	Description string `json:"description,omitempty"`
+	// Deprecated reports whether the operation is marked deprecated.
+	Deprecated bool `json:"deprecated,omitempty"`
 	// Tags are the operation's tags.
 	Tags []string `json:"tags,omitempty"`
 	// Parameters are the effective parameters (path-item level merged with operation level).
@@ -92,6 +96,10 @@ type Parameter struct {
 	In string `json:"in"`
 	// Required reports whether the parameter must be present (always true for path).
 	Required bool `json:"required,omitempty"`
+	// Description is the parameter's description (Markdown), empty if absent.
+	Description string `json:"description,omitempty"`
+	// Deprecated reports whether the parameter is marked deprecated.
+	Deprecated bool `json:"deprecated,omitempty"`
 	// Style is the serialisation style; "" means the default for In.
 	Style string `json:"style,omitempty"`
 	// Explode is the explode flag; nil means the default for Style.
@@ -106,6 +114,8 @@ type Parameter struct {
 type RequestBody struct {
 	// Required reports whether a body must be sent.
 	Required bool `json:"required,omitempty"`
+	// Description is the body's description (Markdown), empty if absent.
+	Description string `json:"description,omitempty"`
 	// Content lists the accepted media types in document order.
 	Content []*MediaType `json:"content"`
 }

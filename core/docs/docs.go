@@ -515,6 +515,10 @@ func (r *renderer) operation(op *apidef.Operation) {
 	r.w(`<section class="operation" id="`, r.id(r.opID[op]), `">`, "\n")
 	r.heading(2, "operation-title", r.methodBadge(op.Method)+" "+r.pathCode(op.Path, true))
 	r.markdownBlock("operation-summary", op.Summary, r.level(3))
+	if op.Deprecated {
+		r.w(`<p class="operation-deprecated"><strong>Deprecated.</strong></p>`, "\n")
+	}
+	r.markdownBlock("operation-description", op.Description, r.level(3))
 	r.w(`<p class="operation-id">Operation ID: <code>`, esc(op.ID), "</code></p>\n")
 	if len(op.Tags) > 1 {
 		tags := make([]string, len(op.Tags))
@@ -555,7 +559,14 @@ func (r *renderer) parameters(ps []*apidef.Parameter) {
 		r.w(`<td class="parameter-in">`, esc(p.In), "</td>")
 		r.w(`<td class="parameter-required">`, req, "</td>")
 		r.w(`<td class="parameter-type">`, r.inlineType(p.Schema), "</td>")
-		r.w(`<td class="parameter-description">`, r.markdown(r.description(p.Schema), r.level(4)), "</td>")
+		desc := p.Description
+		if desc == "" {
+			desc = r.description(p.Schema)
+		}
+		if p.Deprecated {
+			desc = "**Deprecated.** " + desc
+		}
+		r.w(`<td class="parameter-description">`, r.markdown(desc, r.level(4)), "</td>")
 		r.w("</tr>\n")
 	}
 	r.w("</tbody>\n</table>\n")
@@ -569,6 +580,7 @@ func (r *renderer) requestBody(rb *apidef.RequestBody) {
 	} else {
 		r.w(`<p class="request-body-required">Optional.</p>`, "\n")
 	}
+	r.markdownBlock("request-body-description", rb.Description, r.level(4))
 	if len(rb.Content) == 0 {
 		r.w(`<p class="media-types-none">No media types declared.</p>`, "\n")
 		return

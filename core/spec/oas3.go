@@ -141,12 +141,14 @@ func (c *converter) paths(ra at, paths *yaml.Node) {
 // operation converts one operation object.
 func (c *converter) operation(op at, method, p string, shared []*apidef.Parameter) *apidef.Operation {
 	o := &apidef.Operation{
-		ID:      str(get(op.n, "operationId")),
-		Method:  method,
-		Path:    p,
-		Summary: str(get(op.n, "summary")),
-		Tags:    strs(get(op.n, "tags")),
-		Source:  op.loc(),
+		ID:          str(get(op.n, "operationId")),
+		Method:      method,
+		Path:        p,
+		Summary:     str(get(op.n, "summary")),
+		Description: str(get(op.n, "description")),
+		Deprecated:  isTrue(get(op.n, "deprecated")),
+		Tags:        strs(get(op.n, "tags")),
+		Source:      op.loc(),
 	}
 	if o.ID == "" {
 		o.ID = method + " " + p
@@ -158,7 +160,7 @@ func (c *converter) operation(op at, method, p string, shared []*apidef.Paramete
 		c.swaggerBody(o, op, label)
 	} else if rb := get(op.n, "requestBody"); rb != nil {
 		if rba, ok := c.follow(op.with(rb)); ok {
-			o.RequestBody = &apidef.RequestBody{Required: isTrue(get(rba.n, "required"))}
+			o.RequestBody = &apidef.RequestBody{Required: isTrue(get(rba.n, "required")), Description: str(get(rba.n, "description"))}
 			o.RequestBody.Content = c.content(rba, get(rba.n, "content"), label+" request")
 		}
 	}
@@ -215,10 +217,12 @@ func (c *converter) parameters(owner at, list *yaml.Node) []*apidef.Parameter {
 			continue
 		}
 		p := &apidef.Parameter{
-			Name:     str(get(pa.n, "name")),
-			In:       in,
-			Required: isTrue(get(pa.n, "required")) || in == "path",
-			Style:    str(get(pa.n, "style")),
+			Name:        str(get(pa.n, "name")),
+			In:          in,
+			Required:    isTrue(get(pa.n, "required")) || in == "path",
+			Description: str(get(pa.n, "description")),
+			Deprecated:  isTrue(get(pa.n, "deprecated")),
+			Style:       str(get(pa.n, "style")),
 		}
 		if e, ok := boolean(get(pa.n, "explode")); ok {
 			p.Explode = &e

@@ -103,7 +103,7 @@ func (c *converter) swaggerBody(o *apidef.Operation, op at, label string) {
 	consumes := c.mediaTypes(op, "consumes")
 	switch {
 	case body.n != nil:
-		rb := &apidef.RequestBody{Required: isTrue(get(body.n, "required"))}
+		rb := &apidef.RequestBody{Required: isTrue(get(body.n, "required")), Description: str(get(body.n, "description"))}
 		for _, t := range consumes {
 			mt := &apidef.MediaType{Type: t, Schema: c.schema(body.with(get(body.n, "schema")), 0)}
 			c.schemaExample(body.with(get(body.n, "schema")), mt, label+" request "+t)

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -112,6 +113,16 @@ type Follower struct {
 
 	once    sync.Once
 	refresh chan struct{}
+	mu      sync.Mutex // held while a linked file is read and imported
+}
+
+// Exclusive runs fn while no linked file is being read and imported, so that a save that
+// stores a revision and writes the file (SaveLinked) cannot interleave with an import of
+// the file as it was before: such an import would store the old text as newest.
+func (f *Follower) Exclusive(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn()
 }
 
 func (f *Follower) init() {
@@ -218,14 +229,41 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 }
 
-// importFile imports the linked file of name and reports what happened.
+// importFile imports the linked file of name and reports what happened. A file that
+// cannot be used is read again after a moment before the problem is reported: editors
+// that truncate and then write leave a short window in which the file is empty or half
+// written, and an import can land in it.
 func (f *Follower) importFile(ctx context.Context, name, path string) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		f.report(FileChange{API: name, Err: err})
+	for attempt := 0; ; attempt++ {
+		c, data, ok := f.importOnce(ctx, name, path)
+		if !ok {
+			return
+		}
+		if c.Err != nil && attempt < 3 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if again, err := os.ReadFile(path); err == nil && !bytes.Equal(again, data) {
+				continue // the file changed meanwhile: import what it is now
+			}
+		}
+		f.report(c)
 		return
 	}
-	c := FileChange{API: name, Text: string(data)}
+}
+
+// importOnce reads and imports the file; ok is false when there is nothing to report
+// (the spec is what it was: Gantry's own save, or a save without changes).
+func (f *Follower) importOnce(ctx context.Context, name, path string) (c FileChange, data []byte, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return FileChange{API: name, Err: err}, nil, true
+	}
+	c = FileChange{API: name, Text: string(data)}
 	res, err := Import(ctx, f.Store, path, name, spec.Options{})
 	switch {
 	case err != nil:
@@ -233,9 +271,9 @@ func (f *Follower) importFile(ctx context.Context, name, path string) {
 	case res.Added:
 		c.Result = res
 	default:
-		return // the spec is what it was: Gantry's own save, or a save without changes
+		return c, data, false
 	}
-	f.report(c)
+	return c, data, true
 }
 
 func (f *Follower) report(c FileChange) {
