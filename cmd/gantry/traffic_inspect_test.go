@@ -349,7 +349,7 @@ func tailRun(t *testing.T, args ...string) (out, errOut *syncBuffer, stop func()
 // eventually waits up to 5 seconds for cond.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
