@@ -76,6 +76,12 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newInterceptCmd(g),
 		newCACmd(g),
 		newLintCmd(g),
+		newServerCmd(g),
+		newLoginCmd(g),
+		newCatalogsCmd(g),
+		newPublishCmd(g),
+		newPromoteCmd(g),
+		newAuditCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
+	"github.com/gantry-dev/gantry/sync/server"
+)
+
+func TestHostedWorkflow(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv(serverEnv, "")
+	t.Setenv(tokenEnv, "")
+	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := server.New(server.Options{Store: st, BootstrapToken: "root-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := srv.Bootstrap(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ws.db")
+	orig, err := os.ReadFile(filepath.Join("testdata", "petstore.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// v2 drops GET /pets/{petId}: a breaking change.
+	i := strings.Index(string(orig), "  /pets/{petId}:")
+	j := strings.Index(string(orig), "components:")
+	v2 := filepath.Join(dir, "v2.yaml")
+	if err := os.WriteFile(v2, append(append([]byte{}, orig[:i]...), orig[j:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  []string
+		wantErr  []string
+	}{
+		{"no server", []string{"catalogs", "list"}, 1, nil, []string{"no management server"}},
+		{"create with flags", []string{"catalogs", "create", "dev", "--server", ts.URL, "--token", "root-token"}, 0, []string{"created catalog dev"}, nil},
+		{"login with a bad token", []string{"login", ts.URL, "--token", "nope"}, 1, nil, []string{"401", "unknown"}},
+		{"login", []string{"login", ts.URL, "--token", "root-token"}, 0, []string{"logged in", "as admin (admin)"}, nil},
+		{"create prod", []string{"catalogs", "create", "prod"}, 0, []string{"created catalog prod"}, nil},
+		{"list", []string{"catalogs", "list"}, 0, []string{"dev", "prod"}, nil},
+		{"import", []string{"import", filepath.Join("testdata", "petstore.yaml")}, 0, []string{"imported swagger-petstore"}, nil},
+		{"publish", []string{"publish", "swagger-petstore", "--catalog", "dev"}, 0, []string{"revision 1 of swagger-petstore published to dev"}, nil},
+		{"publish again", []string{"publish", "swagger-petstore", "--catalog", "dev"}, 0, []string{"unchanged"}, nil},
+		{"import v2", []string{"import", v2, "--name", "swagger-petstore"}, 0, []string{"imported swagger-petstore"}, nil},
+		{"breaking publish refused", []string{"publish", "swagger-petstore", "--catalog", "dev"}, 1, nil, []string{"1 breaking change", "GET /pets/{petId}", "422"}},
+		{"allow without reason", []string{"publish", "swagger-petstore", "--catalog", "dev", "--allow-breaking"}, 1, nil, []string{"needs a reason"}},
+		{"allow with reason", []string{"publish", "swagger-petstore", "--catalog", "dev", "--allow-breaking", "--reason", "v2 cleanup"}, 0, []string{"revision 2", "1 breaking"}, nil},
+		{"stale base", []string{"publish", "swagger-petstore", "--catalog", "dev", "--base", "1", "--allow-breaking", "--reason", "x"}, 0, []string{"unchanged"}, nil},
+		{"promote", []string{"promote", "swagger-petstore", "--from", "dev", "--to", "prod"}, 0, []string{"dev revision 2 of swagger-petstore is revision 1 in prod"}, nil},
+		{"promote again", []string{"promote", "swagger-petstore", "--from", "dev", "--to", "prod"}, 0, []string{"unchanged"}, nil},
+		{"audit", []string{"audit", "--catalog", "dev"}, 0, []string{"api.publish", "v2 cleanup", "1→2", "catalog.create"}, nil},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			code, out, errOut := gantry(t, db, st.args...)
+			if code != st.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, st.wantCode, out, errOut)
+			}
+			for _, w := range st.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range st.wantErr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+	p, err := loginPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("login file %s: %v %v", p, fi, err)
+	}
+	// Content published elsewhere meanwhile: a publish based on revision 1 is refused with 409.
+	if err := os.WriteFile(v2, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gantry(t, db, "import", v2, "--name", "swagger-petstore")
+	code, _, errOut := gantry(t, db, "publish", "swagger-petstore", "--catalog", "dev", "--base", "1")
+	if code != 1 || !strings.Contains(errOut, "409") || !strings.Contains(errOut, "revision 2, published by admin") {
+		t.Errorf("stale publish: exit %d: %s", code, errOut)
+	}
+}
+
+func TestServerCommand(t *testing.T) {
+	t.Setenv(bootstrapTokenEnv, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	db := filepath.Join(t.TempDir(), "server.db")
+	go func() { done <- run(ctx, []string{"server", "--listen", "127.0.0.1:0", "--db", db}, &out, &errb) }()
+	re := regexp.MustCompile(`(?s)shown only now\):\s+(\S+).*management server on (http://\S+)/api/v1`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m = re.FindStringSubmatch(errb.String()); m != nil {
+			break
+		}
+	}
+	if m == nil {
+		t.Fatalf("no token and address in: %s", errb.String())
+	}
+	req, _ := http.NewRequest("GET", m[2]+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /me with the printed token: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("server exited %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/sync/server"
+)
+
+// bootstrapTokenEnv names the first admin's token on an empty server store.
+const bootstrapTokenEnv = "GANTRY_BOOTSTRAP_TOKEN"
+
+func newServerCmd(g *globals) *cobra.Command {
+	var listen, db string
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the hosted management server (catalogs, publishing, audit) on SQLite",
+		Long: "Run the management API under /api/v1 (its OpenAPI document is at /api/v1/openapi.yaml).\n" +
+			"On an empty database the first admin's token is $" + bootstrapTokenEnv + " if set, else a\n" +
+			"generated one, printed once on standard error.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServer(cmd.Context(), g, listen, db)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9090", "address to serve the management API on")
+	cmd.Flags().StringVar(&db, "db", "", "server database (SQLite; default: server.db in the user's data dir)")
+	return cmd
+}
+
+// defaultServerDB returns server.db beside the default workspace database.
+func defaultServerDB() (string, error) {
+	p, err := sqlite.DefaultPath()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(p), "server.db"), nil
+}
+
+func runServer(ctx context.Context, g *globals, listen, db string) error {
+	log := g.logger()
+	if db == "" {
+		var err error
+		if db, err = defaultServerDB(); err != nil {
+			return err
+		}
+	}
+	st, err := hostedsqlite.Open(db, hostedsqlite.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Options{Store: st, Logger: log, BootstrapToken: os.Getenv(bootstrapTokenEnv)})
+	if err != nil {
+		return err
+	}
+	tok, created, err := srv.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("creating the first admin: %w", err)
+	}
+	if created && os.Getenv(bootstrapTokenEnv) == "" {
+		fmt.Fprintf(g.stderr, "first admin created; its token (shown only now):\n\n  %s\n\n", tok)
+	} else if created {
+		fmt.Fprintf(g.stderr, "first admin created with the token from $%s\n", bootstrapTokenEnv)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", listen, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(g.stderr, "management server on http://%s/api/v1 (database %s)\n", ln.Addr(), db)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
