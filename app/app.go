@@ -48,6 +48,10 @@ type App struct {
 	Gateway *GatewayService
 	// Traffic lists, inspects and exports captured exchanges.
 	Traffic *TrafficService
+	// Console sends requests, keeps environments and saved requests, and runs tests.
+	Console *ConsoleService
+	// Policies edits the gateway policies of the workspace's APIs.
+	Policies *PolicyService
 
 	log      *slog.Logger
 	recorder *capture.Recorder
@@ -65,11 +69,15 @@ func New(opts Options) *App {
 	a.Traffic = &TrafficService{st: opts.Store, version: opts.Version, log: log}
 	a.Gateway = &GatewayService{st: opts.Store, rec: rec, log: log}
 	a.Workspace = &WorkspaceService{st: opts.Store, dbPath: opts.DBPath, log: log, changed: a.Gateway.poke}
+	a.Console = &ConsoleService{st: opts.Store, dbPath: opts.DBPath, gw: a.Gateway, log: log}
+	a.Policies = &PolicyService{st: opts.Store, log: log, changed: a.Gateway.poke}
 	return a
 }
 
 // Bindings returns the services to bind to the UI.
-func (a *App) Bindings() []any { return []any{a.Workspace, a.Gateway, a.Traffic} }
+func (a *App) Bindings() []any {
+	return []any{a.Workspace, a.Gateway, a.Traffic, a.Console, a.Policies}
+}
 
 // Start connects the services to the UI's events and dialogs; call it once, when the
 // window's context exists.
@@ -78,6 +86,7 @@ func (a *App) Start(ctx context.Context, ev Events, dlg Dialogs) {
 	a.Workspace.ev, a.Workspace.dlg = ev, dlg
 	a.Gateway.ev = ev
 	a.Traffic.ev, a.Traffic.dlg = ev, dlg
+	a.Policies.ev = ev
 	a.Traffic.follow(ctx, a.recorder)
 	a.Workspace.follow(ctx)
 }

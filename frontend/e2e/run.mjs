@@ -4,13 +4,14 @@
 //   GANTRY_E2E_URL=http://127.0.0.1:34115 npm run e2e
 // (e2e/desktop.mjs starts the real desktop services and runs these specs against them.)
 import { fileURLToPath } from 'node:url';
+import { keyAuthPolicy, sendFromConsole, suiteAndContract } from './console.spec.mjs';
 import design from './design.spec.mjs';
 import har from './har.spec.mjs';
 import { runSpecs } from './lib.mjs';
 import traffic from './traffic.spec.mjs';
 import workspace from './workspace.spec.mjs';
 
-export const specs = [workspace, design, traffic, har];
+export const specs = [workspace, design, traffic, har, sendFromConsole, suiteAndContract, keyAuthPolicy];
 
 /** Runs the specs whose name contains only (all when empty) and resolves to an exit code. */
 export async function main(only) {

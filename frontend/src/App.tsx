@@ -4,6 +4,7 @@ import { errorMessage } from './api';
 import { ConfirmDialog } from './components/Modal';
 import { NewApiDialog } from './components/NewApiDialog';
 import { Notices } from './components/Notices';
+import { ConsoleTab } from './console/ConsoleTab';
 import { Sidebar } from './components/Sidebar';
 import { StatusBar } from './components/StatusBar';
 import { DesignTab } from './design/DesignTab';
@@ -15,13 +16,16 @@ import { useSession } from './hooks/useSession';
 import { useShortcuts } from './hooks/useShortcuts';
 import { TrafficTab } from './inspector/TrafficTab';
 import { plural } from './lib/format';
+import { PoliciesTab } from './policies/PoliciesTab';
 import { label as keyLabel } from './lib/keys';
 
-type TabId = 'design' | 'traffic';
+type TabId = 'design' | 'traffic' | 'console' | 'policies';
 
 const TABS: { id: TabId; label: string; shortcut: string }[] = [
   { id: 'design', label: 'Design', shortcut: 'Mod+1' },
   { id: 'traffic', label: 'Traffic', shortcut: 'Mod+2' },
+  { id: 'console', label: 'Console', shortcut: 'Mod+3' },
+  { id: 'policies', label: 'Policies', shortcut: 'Mod+4' },
 ];
 
 const LISTEN_KEY = 'gantry.listen';
@@ -29,7 +33,7 @@ const TAB_KEY = 'gantry.tab';
 
 function storedTab(): TabId {
   const t = localStorage.getItem(TAB_KEY);
-  return t === 'traffic' ? 'traffic' : 'design';
+  return TABS.some((x) => x.id === t) ? (t as TabId) : 'design';
 }
 
 type Pending = { kind: 'switch'; to: string } | { kind: 'remove'; name: string } | { kind: 'new' } | null;
@@ -50,7 +54,7 @@ export function App() {
   const [dbPath, setDbPath] = useState('');
   const [session, state] = useSession(workspace, selected);
   const tabIds = useId();
-  const tabRefs = useRef<Record<TabId, HTMLButtonElement | null>>({ design: null, traffic: null });
+  const tabRefs = useRef<Record<TabId, HTMLButtonElement | null>>({ design: null, traffic: null, console: null, policies: null });
 
   useEffect(() => {
     workspace.Info().then(
@@ -70,6 +74,11 @@ export function App() {
   }, [apis.apis, apis.loaded, selected]);
 
   useEffect(() => localStorage.setItem(TAB_KEY, tab), [tab]);
+  // The console keeps its request and response once opened.
+  const [consoleSeen, setConsoleSeen] = useState(false);
+  useEffect(() => {
+    if (tab === 'console') setConsoleSeen(true);
+  }, [tab]);
   useEffect(() => localStorage.setItem(LISTEN_KEY, listen), [listen]);
 
   useEvent('import:progress', (p) => setProgress(p.total > 0 && p.done >= p.total ? null : p));
@@ -183,6 +192,8 @@ export function App() {
     'Mod+Enter': () => void gw.toggle(listen),
     'Mod+1': () => setTab('design'),
     'Mod+2': () => setTab('traffic'),
+    'Mod+3': () => setTab('console'),
+    'Mod+4': () => setTab('policies'),
   });
 
   const onTabKey = (e: KeyboardEvent) => {
@@ -260,6 +271,12 @@ export function App() {
         </div>
         <div role="tabpanel" id={`${tabIds}-panel-traffic`} aria-labelledby={`${tabIds}-tab-traffic`} hidden={tab !== 'traffic'} className="tabpanel">
           <TrafficTab apis={apis.apis} gateway={gw.status} active={tab === 'traffic'} />
+        </div>
+        <div role="tabpanel" id={`${tabIds}-panel-console`} aria-labelledby={`${tabIds}-tab-console`} hidden={tab !== 'console'} className="tabpanel">
+          {(tab === 'console' || consoleSeen) && <ConsoleTab api={current} gateway={gw.status} />}
+        </div>
+        <div role="tabpanel" id={`${tabIds}-panel-policies`} aria-labelledby={`${tabIds}-tab-policies`} hidden={tab !== 'policies'} className="tabpanel">
+          {tab === 'policies' && <PoliciesTab api={current} />}
         </div>
       </main>
       <StatusBar

@@ -184,6 +184,313 @@ export interface TrafficAPI {
   Clear(): Promise<void>;
 }
 
+// ---------------------------------------------------------------------------
+// Request console (app/console.go).
+
+/** A JSON Schema as the Go side sends it (top-level $ref resolved); null means any value. */
+export type JSONSchema = {
+  type?: string | string[];
+  format?: string;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  description?: string;
+  title?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  items?: JSONSchema | null;
+  properties?: Record<string, JSONSchema>;
+  required?: string[];
+  $ref?: string;
+  [k: string]: unknown;
+} | null;
+
+export interface FormParameter {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required: boolean;
+  schema: JSONSchema;
+  /** The example's values: one, or one per array item. */
+  values: string[];
+}
+
+export interface FormBody {
+  contentType: string;
+  mediaTypes: string[];
+  required: boolean;
+  schema: JSONSchema;
+  example: string;
+}
+
+/** What a request form for one operation needs, pre-filled with a valid example. */
+export interface OperationForm {
+  api: string;
+  operationId: string;
+  method: string;
+  path: string;
+  summary: string;
+  parameters: FormParameter[];
+  credentials: FormParameter[];
+  body: FormBody | null;
+  /** Where the running gateway serves the API; "" when it does not. */
+  baseURL: string;
+}
+
+export interface Environment {
+  name: string;
+  variables: Record<string, string>;
+  updatedAt: string;
+}
+
+export interface Pair {
+  name: string;
+  value: string;
+}
+
+/** One check on an answer (core/suite Assertion): exactly one kind is set. */
+export interface Assertion {
+  status?: string;
+  header?: string;
+  jsonPointer?: string;
+  schemaValid?: boolean;
+  maxDurationMs?: number;
+  /** A JSON value. */
+  equals?: unknown;
+  matches?: string;
+  exists?: boolean;
+}
+
+/** A request as the console edits it; saved, it is one request file of a suite. */
+export interface ConsoleRequest {
+  name: string;
+  description: string;
+  operationId: string;
+  method: string;
+  /** Absolute, or relative to the target ("/pets/1"); may use {{variables}}. */
+  url: string;
+  headers: Pair[];
+  query: Pair[];
+  body: string;
+  capture: Record<string, string>;
+  assert: Assertion[];
+  /** The request file it was loaded from; "" for a new request. */
+  file: string;
+}
+
+/** Where to send: url "" means the running gateway; environment "" means no variables. */
+export interface Target {
+  url: string;
+  environment: string;
+}
+
+export interface AssertionResult {
+  assertion: string;
+  passed: boolean;
+  message?: string;
+  field?: string;
+  line?: number;
+}
+
+export interface SendResult {
+  method: string;
+  url: string;
+  requestHeaders: [string, string][];
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  contentType: string;
+  body: string;
+  bodyEncoding: 'text' | 'base64';
+  size: number;
+  truncated: boolean;
+  durationMs: number;
+  operation: MatchedOperation | null;
+  violations: Violation[];
+  validationError: string;
+  assertions: AssertionResult[];
+  passed: boolean;
+}
+
+export interface SuiteInfo {
+  name: string;
+  requests: ConsoleRequest[];
+  problems: string[];
+}
+
+export interface SuiteList {
+  dir: string;
+  /** True when the folder is beside the API's linked spec file (shared with `gantry test`). */
+  linked: boolean;
+  suites: SuiteInfo[];
+}
+
+export interface RequestResult {
+  name: string;
+  method: string;
+  url: string;
+  outcome: 'passed' | 'failed' | 'error' | 'skipped';
+  status?: number;
+  mediaType?: string;
+  body?: string;
+  /** Nanoseconds. */
+  duration: number;
+  assertions?: AssertionResult[];
+  captured?: string[];
+  error?: string;
+}
+
+export interface SuiteResult {
+  suite: string;
+  baseUrl?: string;
+  startedAt: string;
+  duration: number;
+  requests: RequestResult[];
+  summary: { requests: number; passed: number; failed: number; errors: number; skipped: number };
+}
+
+export interface ContractViolation {
+  in: string;
+  name?: string;
+  message: string;
+}
+
+export interface ContractCheck {
+  kind: 'valid' | 'negative';
+  what: string;
+  request: { method: string; url: string; header?: Record<string, string[]>; body?: string };
+  expected: string;
+  status?: number;
+  mediaType?: string;
+  body?: string;
+  duration: number;
+  passed: boolean;
+  violations?: ContractViolation[];
+  error?: string;
+}
+
+export interface ContractOperation {
+  id: string;
+  method: string;
+  path: string;
+  outcome: 'passed' | 'failed' | 'error';
+  checks: ContractCheck[];
+  error?: string;
+  duration: number;
+}
+
+export interface ContractReport {
+  api: string;
+  version?: string;
+  target: string;
+  seed: number;
+  startedAt: string;
+  duration: number;
+  operations: ContractOperation[];
+  summary: { operations: number; passed: number; failed: number; errors: number; requests: number; failedRequests: number };
+}
+
+export interface ContractOptions {
+  operations: string[];
+  noNegatives: boolean;
+  seed: number;
+}
+
+export interface ConsoleAPI {
+  Operation(api: string, operation: string): Promise<OperationForm>;
+  Environments(): Promise<Environment[]>;
+  SaveEnvironment(env: Environment): Promise<Environment>;
+  DeleteEnvironment(name: string): Promise<void>;
+  Send(api: string, req: ConsoleRequest, target: Target): Promise<SendResult>;
+  Suites(api: string): Promise<SuiteList>;
+  SaveRequest(api: string, suite: string, req: ConsoleRequest): Promise<ConsoleRequest>;
+  DeleteRequest(api: string, suite: string, name: string): Promise<void>;
+  RunSuite(api: string, suite: string, target: Target): Promise<SuiteResult>;
+  RunContract(api: string, target: Target, opts: ContractOptions): Promise<ContractReport>;
+}
+
+// ---------------------------------------------------------------------------
+// Gateway policies (app/policy.go).
+
+export type PolicyFieldKind = 'string' | 'integer' | 'boolean' | 'duration' | 'enum' | 'list' | 'map' | 'json';
+
+export interface PolicyField {
+  name: string;
+  kind: PolicyFieldKind;
+  options?: string[];
+  required?: boolean;
+  description: string;
+  /** A typical value, as JSON text. */
+  example?: string;
+}
+
+export interface PolicySpec {
+  name: string;
+  phase: number;
+  title: string;
+  description: string;
+  fields: PolicyField[];
+}
+
+export interface PolicyConfig {
+  name: string;
+  /** The policy's settings object; absent means all defaults. */
+  settings?: Record<string, unknown>;
+}
+
+export interface OperationPolicies {
+  id: string;
+  method: string;
+  path: string;
+  summary: string;
+  policies: PolicyConfig[];
+}
+
+export interface APIPolicies {
+  api: string;
+  revision: number;
+  validate: boolean;
+  policies: PolicyConfig[];
+  operations: OperationPolicies[];
+}
+
+export interface PolicyIssue {
+  operation: string;
+  policy: string;
+  field: string;
+  message: string;
+}
+
+export interface PolicyResult {
+  saved: boolean;
+  issues: PolicyIssue[];
+  policies: APIPolicies;
+}
+
+export interface Consumer {
+  name: string;
+  groups: string[];
+  apiKeys: number;
+  basicUsers: string[];
+}
+
+export interface NewKey {
+  consumer: string;
+  key: string;
+}
+
+export interface PoliciesAPI {
+  Catalog(): Promise<PolicySpec[]>;
+  Get(api: string): Promise<APIPolicies>;
+  Set(api: string, operation: string, policies: PolicyConfig[]): Promise<PolicyResult>;
+  SetValidation(api: string, on: boolean): Promise<PolicyResult>;
+  Consumers(): Promise<Consumer[]>;
+  AddAPIKey(consumer: string, key: string): Promise<NewKey>;
+  DeleteConsumer(name: string): Promise<void>;
+}
+
 /** Live events from Go and their payloads. */
 export interface EventMap {
   'import:progress': ImportProgress;
@@ -191,6 +498,7 @@ export interface EventMap {
   'document:changed': DocumentChanged;
   'gateway:status': GatewayStatus;
   'traffic:exchanges': ExchangeRow[];
+  'policies:changed': { api: string; revision: number };
 }
 
 export type EventName = keyof EventMap;
@@ -213,6 +521,8 @@ export interface Backend {
   workspace: WorkspaceAPI;
   gateway: GatewayAPI;
   traffic: TrafficAPI;
+  console: ConsoleAPI;
+  policies: PoliciesAPI;
   events: Events;
   platform: Platform;
 }
@@ -256,6 +566,62 @@ export function normalizeDetail(d: ExchangeDetail): ExchangeDetail {
   };
 }
 
+function normalizeRequest(r: ConsoleRequest): ConsoleRequest {
+  return {
+    ...r,
+    description: r.description ?? '',
+    operationId: r.operationId ?? '',
+    headers: arr(r.headers),
+    query: arr(r.query),
+    body: r.body ?? '',
+    capture: r.capture ?? {},
+    assert: arr(r.assert),
+    file: r.file ?? '',
+  };
+}
+
+export function normalizeForm(f: OperationForm): OperationForm {
+  return {
+    ...f,
+    parameters: arr(f.parameters).map((p) => ({ ...p, values: arr(p.values) })),
+    credentials: arr(f.credentials).map((p) => ({ ...p, values: arr(p.values) })),
+    body: f.body ? { ...f.body, mediaTypes: arr(f.body.mediaTypes) } : null,
+    baseURL: f.baseURL ?? '',
+  };
+}
+
+export function normalizeSend(r: SendResult): SendResult {
+  return {
+    ...r,
+    requestHeaders: arr(r.requestHeaders),
+    headers: arr(r.headers),
+    operation: r.operation ?? null,
+    violations: arr(r.violations),
+    validationError: r.validationError ?? '',
+    assertions: arr(r.assertions),
+  };
+}
+
+export function normalizeSuites(l: SuiteList): SuiteList {
+  return { ...l, suites: arr(l.suites).map((s) => ({ ...s, requests: arr(s.requests).map(normalizeRequest), problems: arr(s.problems) })) };
+}
+
+export function normalizeSuiteResult(r: SuiteResult): SuiteResult {
+  return { ...r, requests: arr(r.requests).map((q) => ({ ...q, assertions: arr(q.assertions) })) };
+}
+
+export function normalizeReport(r: ContractReport): ContractReport {
+  return { ...r, operations: arr(r.operations).map((o) => ({ ...o, checks: arr(o.checks).map((c) => ({ ...c, violations: arr(c.violations) })) })) };
+}
+
+export function normalizePolicies(p: APIPolicies): APIPolicies {
+  return { ...p, policies: arr(p.policies), operations: arr(p.operations).map((o) => ({ ...o, policies: arr(o.policies) })) };
+}
+
+function normalizePolicyResult(r: PolicyResult): PolicyResult {
+  return { ...r, issues: arr(r.issues), policies: normalizePolicies(r.policies) };
+}
+
 /** The message of whatever a rejected call threw (Wails rejects with a string). */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
@@ -283,6 +649,8 @@ interface WailsBindings {
     WorkspaceService: WorkspaceAPI;
     GatewayService: GatewayAPI;
     TrafficService: TrafficAPI;
+    ConsoleService: ConsoleAPI;
+    PolicyService: PoliciesAPI;
   };
 }
 
@@ -319,6 +687,8 @@ export function createWailsBackend(w: WailsWindow): Backend {
   const ws = go.app.WorkspaceService;
   const gw = go.app.GatewayService;
   const tr = go.app.TrafficService;
+  const cs = go.app.ConsoleService;
+  const ps = go.app.PolicyService;
 
   const workspace: WorkspaceAPI = {
     Info: () => call(() => ws.Info()),
@@ -363,6 +733,32 @@ export function createWailsBackend(w: WailsWindow): Backend {
     Clear: () => call(() => tr.Clear()),
   };
 
+  const consoleApi: ConsoleAPI = {
+    Operation: async (api, op) => normalizeForm(await call(() => cs.Operation(api, op))),
+    Environments: async () => arr(await call(() => cs.Environments())).map((e) => ({ ...e, variables: e.variables ?? {} })),
+    SaveEnvironment: async (env) => {
+      const e = await call(() => cs.SaveEnvironment(env));
+      return { ...e, variables: e.variables ?? {} };
+    },
+    DeleteEnvironment: (name) => call(() => cs.DeleteEnvironment(name)),
+    Send: async (api, req, target) => normalizeSend(await call(() => cs.Send(api, req, target))),
+    Suites: async (api) => normalizeSuites(await call(() => cs.Suites(api))),
+    SaveRequest: async (api, suite, req) => normalizeRequest(await call(() => cs.SaveRequest(api, suite, req))),
+    DeleteRequest: (api, suite, name) => call(() => cs.DeleteRequest(api, suite, name)),
+    RunSuite: async (api, suite, target) => normalizeSuiteResult(await call(() => cs.RunSuite(api, suite, target))),
+    RunContract: async (api, target, opts) => normalizeReport(await call(() => cs.RunContract(api, target, opts))),
+  };
+
+  const policies: PoliciesAPI = {
+    Catalog: async () => arr(await call(() => ps.Catalog())).map((s) => ({ ...s, fields: arr(s.fields) })),
+    Get: async (api) => normalizePolicies(await call(() => ps.Get(api))),
+    Set: async (api, op, list) => normalizePolicyResult(await call(() => ps.Set(api, op, list))),
+    SetValidation: async (api, on) => normalizePolicyResult(await call(() => ps.SetValidation(api, on))),
+    Consumers: async () => arr(await call(() => ps.Consumers())).map((c) => ({ ...c, groups: arr(c.groups), basicUsers: arr(c.basicUsers) })),
+    AddAPIKey: (consumer, key) => call(() => ps.AddAPIKey(consumer, key)),
+    DeleteConsumer: (name) => call(() => ps.DeleteConsumer(name)),
+  };
+
   const events: Events = {
     on(name, cb) {
       return rt.EventsOn(name, (payload: unknown) => {
@@ -387,7 +783,7 @@ export function createWailsBackend(w: WailsWindow): Backend {
     },
   };
 
-  return { kind: 'wails', workspace, gateway, traffic, events, platform };
+  return { kind: 'wails', workspace, gateway, traffic, console: consoleApi, policies, events, platform };
 }
 
 /** Normalizes an event payload as it comes off the Wails bus. */

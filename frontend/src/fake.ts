@@ -18,6 +18,7 @@ import type {
 } from './api';
 import { analyze } from './fake/check';
 import { connectBridge, type Bridge } from './fake/bridge';
+import { createFakeConsole } from './fake/console';
 import { renderSpecDocs } from './fake/markdown';
 import { mockAnswer, rowOf, sampleExchange, exchangeFrom } from './fake/mock';
 import { BILLING_JSON, BLANK_TEMPLATE, PETSTORE_TEMPLATE } from './fake/samples';
@@ -247,8 +248,20 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     liveTimer = null;
   };
 
+  const fakeConsole = createFakeConsole({
+    enter,
+    specText: (api) => latest(mustGet(api)),
+    linkedPath: (api) => mustGet(api).linkedPath,
+    gateway: () => gateway,
+    record: (x) => record([x]),
+    nextId,
+    emit,
+  });
+
   const backend: FakeBackend = {
     kind: 'fake',
+    console: fakeConsole.console,
+    policies: fakeConsole.policies,
     workspace: {
       async Info() {
         await enter('Info');
