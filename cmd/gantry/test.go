@@ -20,6 +20,7 @@ import (
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/suite"
 	"github.com/gantry-dev/gantry/core/suite/junit"
 	"github.com/gantry-dev/gantry/core/workspace"
@@ -293,7 +294,18 @@ func resolveTestTarget(ctx context.Context, g *globals, arg string, openStore fu
 		return nil, err
 	}
 	t := &testTarget{def: def, name: name}
-	if rev.SourcePath != "" {
+	// Where the desktop keeps the API's saved requests: beside its linked file, else with
+	// the workspace; an API that has none there falls back to the folder beside the file
+	// it was imported from.
+	if api, err := st.GetAPI(ctx, name); err == nil {
+		dbPath, _ := sqlite.ResolvePath(g.db)
+		if f, err := workspace.RequestsFolder(api, dbPath); err == nil {
+			if fi, err := os.Stat(f.Dir); err == nil && fi.IsDir() {
+				t.requests = f.Dir
+			}
+		}
+	}
+	if t.requests == "" && rev.SourcePath != "" {
 		t.requests = filepath.Join(filepath.Dir(rev.SourcePath), suite.DefaultDir)
 	}
 	return t, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/suite/junit"
+	"github.com/gantry-dev/gantry/core/workspace"
 	gateway "github.com/gantry-dev/gantry/embedded-gateway"
 )
 
@@ -252,6 +253,18 @@ func TestTestCommandWorkspace(t *testing.T) {
 				t.Fatalf("exit %d (want %d), output lacks %q:\n%s\n%s", code, tt.wantCode, tt.want, out, errOut)
 			}
 		})
+	}
+	// Suites the desktop saved for an API that is not linked live with the workspace.
+	saved := filepath.Join(filepath.Dir(db), workspace.WorkspaceRequestsDir, "pets", "desk", "01-list.yaml")
+	if err := os.MkdirAll(filepath.Dir(saved), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(saved, []byte("url: /pets\nassert:\n  - status: 200\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := gantry(t, db, "test", "pets", "--target", mock.URL, "--suite", "desk", "--no-contract")
+	if code != 0 || !strings.Contains(out, "1 passed") {
+		t.Fatalf("the workspace's saved suite: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
 
