@@ -122,7 +122,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		n = max(4, runtime.GOMAXPROCS(0))
 	}
 	where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
-	s := &Store{where: where, log: log.With("db", where), db: newPool(cfg, n)}
+	db, err := newPool(ctx, cfg, n)
+	if err != nil {
+		return nil, fmt.Errorf("opening server database %s: %w", where, err)
+	}
+	s := &Store{where: where, log: log.With("db", where), db: db}
 	if err := s.migrate(ctx); err != nil {
 		s.db.close()
 		return nil, fmt.Errorf("opening server database %s: %w", where, err)

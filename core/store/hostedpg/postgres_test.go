@@ -519,7 +519,7 @@ func TestPoolSurvivesTerminatedConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(pingAfter + 100*time.Millisecond) // idle connections are checked after pingAfter
+	time.Sleep(1100 * time.Millisecond) // pgxpool pings a connection idle for over a second before use
 	if _, err := a.GetCatalog(ctx, "dev"); err != nil {
 		t.Errorf("after its connections were terminated: %v", err)
 	}
