@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
+	"github.com/gantry-dev/gantry/core/testservice"
 	"github.com/gantry-dev/gantry/sync/server"
 )
 
@@ -110,40 +111,51 @@ func TestHostedWorkflow(t *testing.T) {
 }
 
 func TestServerCommand(t *testing.T) {
-	t.Setenv(bootstrapTokenEnv, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	db := filepath.Join(t.TempDir(), "server.db")
-	go func() { done <- run(ctx, []string{"server", "--listen", "127.0.0.1:0", "--db", db}, &out, &errb) }()
-	re := regexp.MustCompile(`(?s)shown only now\):\s+(\S+).*management server on (http://\S+)/api/v1`)
-	var m []string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m = re.FindStringSubmatch(errb.String()); m != nil {
-			break
-		}
+	tests := []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"sqlite", func(t *testing.T) []string { return []string{"--db", filepath.Join(t.TempDir(), "server.db")} }},
+		{"postgres", func(t *testing.T) []string { return []string{"--postgres", testservice.Postgres(t)} }},
 	}
-	if m == nil {
-		t.Fatalf("no token and address in: %s", errb.String())
-	}
-	req, _ := http.NewRequest("GET", m[2]+"/api/v1/me", nil)
-	req.Header.Set("Authorization", "Bearer "+m[1])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("GET /me with the printed token: %d", resp.StatusCode)
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("server exited %d: %s", code, errb.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not stop")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(bootstrapTokenEnv, "")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var out, errb syncBuffer
+			done := make(chan int, 1)
+			args := append([]string{"server", "--listen", "127.0.0.1:0"}, tt.args(t)...)
+			go func() { done <- run(ctx, args, &out, &errb) }()
+			re := regexp.MustCompile(`(?s)shown only now\):\s+(\S+).*management server on (http://\S+)/api/v1`)
+			var m []string
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if m = re.FindStringSubmatch(errb.String()); m != nil {
+					break
+				}
+			}
+			if m == nil {
+				t.Fatalf("no token and address in: %s", errb.String())
+			}
+			req, _ := http.NewRequest("GET", m[2]+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+m[1])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("GET /me with the printed token: %d", resp.StatusCode)
+			}
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("server exited %d: %s", code, errb.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("server did not stop")
+			}
+		})
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/hostedpg"
 	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/sync/server"
@@ -21,20 +23,25 @@ import (
 const bootstrapTokenEnv = "GANTRY_BOOTSTRAP_TOKEN"
 
 func newServerCmd(g *globals) *cobra.Command {
-	var listen, db string
+	var listen, db, postgres string
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Run the hosted management server (catalogs, publishing, audit) on SQLite",
+		Short: "Run the hosted management server (catalogs, publishing, audit) on SQLite or PostgreSQL",
 		Long: "Run the management API under /api/v1 (its OpenAPI document is at /api/v1/openapi.yaml).\n" +
 			"On an empty database the first admin's token is $" + bootstrapTokenEnv + " if set, else a\n" +
-			"generated one, printed once on standard error.",
+			"generated one, printed once on standard error. With --postgres, any number of server\n" +
+			"processes can share one database.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServer(cmd.Context(), g, listen, db)
+			if postgres != "" && cmd.Flags().Changed("db") {
+				return errors.New("--db and --postgres exclude each other: choose SQLite or PostgreSQL")
+			}
+			return runServer(cmd.Context(), g, listen, db, postgres)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9090", "address to serve the management API on")
 	cmd.Flags().StringVar(&db, "db", "", "server database (SQLite; default: server.db in the user's data dir)")
+	cmd.Flags().StringVar(&postgres, "postgres", os.Getenv("DATABASE_URL"), "PostgreSQL connection URL instead of SQLite (default: $DATABASE_URL)")
 	return cmd
 }
 
@@ -47,15 +54,29 @@ func defaultServerDB() (string, error) {
 	return filepath.Join(filepath.Dir(p), "server.db"), nil
 }
 
-func runServer(ctx context.Context, g *globals, listen, db string) error {
+// serverStore is a management-plane store that can be closed.
+type serverStore interface {
+	store.HostedStore
+	Close() error
+}
+
+func runServer(ctx context.Context, g *globals, listen, db, postgres string) error {
 	log := g.logger()
-	if db == "" {
-		var err error
-		if db, err = defaultServerDB(); err != nil {
-			return err
+	var st serverStore
+	var err error
+	where := db
+	if postgres != "" {
+		st, err = hostedpg.Open(ctx, postgres, hostedpg.Options{Logger: log})
+		where = "PostgreSQL"
+	} else {
+		if db == "" {
+			if db, err = defaultServerDB(); err != nil {
+				return err
+			}
+			where = db
 		}
+		st, err = hostedsqlite.Open(db, hostedsqlite.Options{Logger: log})
 	}
-	st, err := hostedsqlite.Open(db, hostedsqlite.Options{Logger: log})
 	if err != nil {
 		return err
 	}
@@ -80,7 +101,7 @@ func runServer(ctx context.Context, g *globals, listen, db string) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(g.stderr, "management server on http://%s/api/v1 (database %s)\n", ln.Addr(), db)
+	fmt.Fprintf(g.stderr, "management server on http://%s/api/v1 (database %s)\n", ln.Addr(), where)
 	select {
 	case err := <-errc:
 		return err
