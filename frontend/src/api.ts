@@ -71,6 +71,74 @@ export interface CheckResult {
   outline: OutlineItem[];
 }
 
+/** A parameter of an operation as the designer's form edits it. */
+export interface OperationParameter {
+  /** $ref of a parameter defined elsewhere; when set the other fields are ignored on write. */
+  ref?: string;
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie' | string;
+  required: boolean;
+  description: string;
+  /** Schema as JSON text; "" means {"type": "string"}. */
+  schema: string;
+  /** Example as JSON text; "" leaves it out. */
+  example: string;
+}
+
+/** A request body: one media type with its schema and example. */
+export interface OperationBody {
+  ref?: string;
+  required: boolean;
+  description: string;
+  mediaType: string;
+  schema: string;
+  example: string;
+}
+
+/** A declared response of an operation. */
+export interface OperationResponse {
+  /** "200", "4XX" or "default". */
+  status: string;
+  ref?: string;
+  description: string;
+  /** "" means a response without a body. */
+  mediaType: string;
+  schema: string;
+  example: string;
+}
+
+/** One operation of an OpenAPI 3 document (core/workspace/operation.go). */
+export interface Operation {
+  path: string;
+  /** Lower case, e.g. get. */
+  method: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  tags: string[];
+  parameters: OperationParameter[];
+  requestBody: OperationBody | null;
+  responses: OperationResponse[];
+}
+
+export interface OperationKey {
+  path: string;
+  method: string;
+}
+
+export function normalizeOperation(o: Operation): Operation {
+  return {
+    ...o,
+    operationId: o.operationId ?? '',
+    summary: o.summary ?? '',
+    description: o.description ?? '',
+    tags: arr(o.tags),
+    parameters: arr(o.parameters),
+    requestBody: o.requestBody ?? null,
+    responses: arr(o.responses),
+  };
+}
+
 export interface SaveResult {
   revision: number;
   /** False when the text equals the latest revision and nothing was stored. */
@@ -167,6 +235,12 @@ export interface WorkspaceAPI {
   ChooseLink(name: string): Promise<string>;
   Unlink(name: string): Promise<void>;
   RenderDocs(name: string, text: string): Promise<string>;
+  /** The operation at path and method of text. */
+  Operation(text: string, path: string, method: string): Promise<Operation>;
+  /** text with op written into it (replacing the operation at from, or added); a bad field rejects with "field: message". */
+  WriteOperation(text: string, from: OperationKey | null, op: Operation): Promise<string>;
+  /** text without the operation at path and method. */
+  DeleteOperation(text: string, path: string, method: string): Promise<string>;
 }
 
 export interface GatewayAPI {
@@ -716,6 +790,9 @@ export function createWailsBackend(w: WailsWindow): Backend {
     ChooseLink: async (name) => (await call(() => ws.ChooseLink(name))) ?? '',
     Unlink: (name) => call(() => ws.Unlink(name)),
     RenderDocs: async (name, text) => (await call(() => ws.RenderDocs(name, text))) ?? '',
+    Operation: async (text, path, method) => normalizeOperation(await call(() => ws.Operation(text, path, method))),
+    WriteOperation: async (text, from, op) => (await call(() => ws.WriteOperation(text, from, op))) ?? '',
+    DeleteOperation: async (text, path, method) => (await call(() => ws.DeleteOperation(text, path, method))) ?? '',
   };
 
   const gateway: GatewayAPI = {

@@ -20,6 +20,7 @@ import { analyze } from './fake/check';
 import { connectBridge, type Bridge } from './fake/bridge';
 import { createFakeConsole } from './fake/console';
 import { renderSpecDocs } from './fake/markdown';
+import { deleteOperation, readOperation, writeOperation } from './fake/operation';
 import { mockAnswer, rowOf, sampleExchange, exchangeFrom } from './fake/mock';
 import { BILLING_JSON, BLANK_TEMPLATE, PETSTORE_TEMPLATE } from './fake/samples';
 import { diag } from './fake/tree';
@@ -346,6 +347,18 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
         mustGet(name);
         const r = analyze(text, name);
         return renderSpecDocs(r.info, r.root);
+      },
+      async Operation(text, path, method) {
+        await enter('Operation');
+        return readOperation(text, path, method);
+      },
+      async WriteOperation(text, from, op) {
+        await enter('WriteOperation');
+        return writeOperation(text, from, op);
+      },
+      async DeleteOperation(text, path, method) {
+        await enter('DeleteOperation');
+        return deleteOperation(text, path, method);
       },
     },
     gateway: {

@@ -21,6 +21,7 @@ const PATHS = {
   check: 'M3.5 8.5l3 3 6-7',
   info: 'M8 2.5a5.5 5.5 0 1 0 0 11 5.5 5.5 0 0 0 0-11zM8 7.3v4M8 5v.2',
   pause: 'M5.5 4v8M10.5 4v8',
+  edit: 'M3 13l.5-2.5L10.5 3.5l2 2-7 7zM9 5l2 2',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -8,12 +8,14 @@ export interface ModalProps {
   footer?: ReactNode;
   /** A dialog that asks for a decision (role=alertdialog). */
   alert?: boolean;
+  /** Extra class of the dialog box, e.g. "modal-wide". */
+  className?: string;
 }
 
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /** A modal dialog: focus moves in and stays inside, Escape closes, focus returns where it was. */
-export function Modal({ title, onClose, children, footer, alert }: ModalProps) {
+export function Modal({ title, onClose, children, footer, alert, className }: ModalProps) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
   const bodyId = useId();
@@ -52,7 +54,7 @@ export function Modal({ title, onClose, children, footer, alert }: ModalProps) {
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
-        className="modal"
+        className={className ? `modal ${className}` : 'modal'}
         role={alert ? 'alertdialog' : 'dialog'}
         aria-modal="true"
         aria-labelledby={titleId}

@@ -165,4 +165,84 @@ describe('the Design tab', () => {
     await user.click(screen.getByRole('button', { name: 'Link file…' }));
     expect(await screen.findByText('petstore now follows ~/specs/petstore.yaml')).toBeInTheDocument();
   });
+
+  it('adds an operation through the form as an undoable edit', async () => {
+    const { user } = await openPetstore();
+    await user.click(screen.getByRole('button', { name: 'Add operation' }));
+    const dialog = screen.getByRole('dialog', { name: 'Add operation' });
+    const path = within(dialog).getByRole('textbox', { name: 'Path' });
+    expect(path).toHaveFocus();
+    await user.clear(path);
+    await user.type(path, '/owners');
+    await user.selectOptions(within(dialog).getByRole('combobox', { name: 'Method' }), 'POST');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Operation ID' }), 'addOwner');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Summary' }), 'Add an owner');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Tags' }), 'owners');
+    await user.click(within(dialog).getByRole('button', { name: 'Add parameter' }));
+    await user.type(within(dialog).getByRole('textbox', { name: 'Parameter 1 name' }), 'dryRun');
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Has a request body' }));
+    await user.click(within(dialog).getByRole('textbox', { name: 'Body schema (JSON)' }));
+    await user.paste('{"type": "object"}');
+    await user.clear(within(dialog).getByRole('textbox', { name: 'Response 1 status' }));
+    await user.type(within(dialog).getByRole('textbox', { name: 'Response 1 status' }), '201');
+    await user.click(within(dialog).getByRole('button', { name: 'Add operation' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    const text = editorView().state.doc.toString();
+    expect(text).toContain('  /owners:\n    post:\n');
+    expect(text).toContain('operationId: addOwner');
+    expect(text).toContain('name: dryRun');
+    expect(screen.getByLabelText('Unsaved changes')).toBeInTheDocument();
+    const ops = screen.getByRole('listbox', { name: 'Operations' });
+    expect(await within(ops).findByRole('option', { name: /POST\s*\/owners/ })).toBeInTheDocument();
+
+    // One Undo takes the whole operation back.
+    const { undo } = await import('@codemirror/commands');
+    act(() => void undo(editorView()));
+    expect(editorView().state.doc.toString()).not.toContain('/owners');
+  });
+
+  it('shows an error at the field it names and changes nothing', async () => {
+    const { user } = await openPetstore();
+    const before = editorView().state.doc.toString();
+    await user.click(screen.getByRole('button', { name: 'Add operation' }));
+    const dialog = screen.getByRole('dialog', { name: 'Add operation' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Path' }), 'owners');
+    await user.click(within(dialog).getByRole('button', { name: 'Add parameter' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Add parameter' }));
+    await user.type(within(dialog).getByRole('textbox', { name: 'Parameter 1 name' }), 'a');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Parameter 2 name' }), 'b');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Parameter 2 schema' }), 'not json');
+    await user.click(within(dialog).getByRole('button', { name: 'Add operation' }));
+
+    const schema = within(dialog).getByRole('textbox', { name: 'Parameter 2 schema' });
+    await waitFor(() => expect(schema).toHaveAttribute('aria-invalid', 'true'));
+    expect(schema).toHaveAccessibleDescription(/^not valid JSON/);
+    expect(schema).toHaveFocus();
+    expect(within(dialog).getByRole('textbox', { name: 'Path' })).not.toHaveAttribute('aria-invalid');
+    expect(editorView().state.doc.toString()).toBe(before);
+  });
+
+  it('edits an operation and deletes one after asking', async () => {
+    const { user } = await openPetstore();
+    const ops = screen.getByRole('listbox', { name: 'Operations' });
+    await user.click(within(ops).getByRole('option', { name: /Find a pet/ }));
+    await user.click(screen.getByRole('button', { name: 'Edit GET /pets/{id}' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit GET /pets/{id}' });
+    expect(within(dialog).getByRole('textbox', { name: 'Parameter 1 name' })).toHaveValue('id');
+    const summary = within(dialog).getByRole('textbox', { name: 'Summary' });
+    expect(summary).toHaveValue('Find a pet');
+    await user.clear(summary);
+    await user.type(summary, 'Fetch one pet');
+    await user.click(within(dialog).getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(editorView().state.doc.toString()).toContain('summary: Fetch one pet');
+
+    await user.click(within(ops).getByRole('option', { name: /DELETE/ }));
+    await user.click(screen.getByRole('button', { name: 'Delete DELETE /pets/{id}' }));
+    const confirm = screen.getByRole('alertdialog', { name: 'Delete DELETE /pets/{id}?' });
+    await user.click(within(confirm).getByRole('button', { name: 'Delete operation' }));
+    await waitFor(() => expect(within(ops).queryByRole('option', { name: /DELETE/ })).toBeNull());
+    expect(editorView().state.doc.toString()).not.toContain('    delete:');
+  });
 });

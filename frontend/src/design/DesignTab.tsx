@@ -1,13 +1,15 @@
-import { useEffect, useRef, useState } from 'react';
-import type { APISummary, GatewayStatus } from '../api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { APISummary, Diagnostic, GatewayStatus, Operation, OperationKey, OutlineItem } from '../api';
 import { errorMessage } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
+import { ConfirmDialog } from '../components/Modal';
 import { CodeEditor, type CodeEditorHandle } from '../editor/CodeEditor';
 import { useBackend } from '../hooks/backend';
 import { useNotify } from '../hooks/notify';
 import { label as keyLabel } from '../lib/keys';
 import { DocsPreview } from './DocsPreview';
+import { newOperation, OperationDialog } from './OperationDialog';
 import { Outline } from './Outline';
 import { ProblemsPanel } from './ProblemsPanel';
 import type { SessionState, SpecSession } from './session';
@@ -26,6 +28,34 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
   const { notify } = useNotify();
   const editor = useRef<CodeEditorHandle>(null);
   const [docsOpen, setDocsOpen] = useState(() => localStorage.getItem(DOCS_KEY) !== 'false');
+  const [form, setForm] = useState<{ from: OperationKey | null; op: Operation } | null>(null);
+  const [deleting, setDeleting] = useState<OutlineItem | null>(null);
+  const sessionRef = useRef(session);
+  sessionRef.current = session;
+
+  /** The editor's current text (what the form edits), falling back to the session's. */
+  const currentText = () => (editor.current ? editor.current.getText() : (sessionRef.current?.text ?? ''));
+
+  const openForm = useCallback(
+    async (item: OutlineItem | null) => {
+      if (!item) {
+        setForm({ from: null, op: newOperation() });
+        return;
+      }
+      const key = { path: item.path, method: item.method.toLowerCase() };
+      try {
+        setForm({ from: key, op: await workspace.Operation(currentText(), key.path, key.method) });
+      } catch (e) {
+        notify({ kind: 'error', title: `Could not open ${item.method.toUpperCase()} ${item.path}`, detail: errorMessage(e) });
+      }
+    },
+    [workspace, notify],
+  );
+  const onEditOperation = useCallback((item: OutlineItem | null) => void openForm(item), [openForm]);
+  const onJump = useCallback((o: OutlineItem) => editor.current?.jumpTo(o.line), []);
+  const onJumpToProblem = useCallback((d: Diagnostic) => {
+    if (d.line > 0) editor.current?.jumpTo(d.line, d.column || 1);
+  }, []);
 
   useEffect(() => {
     session?.wantDocs(docsOpen);
@@ -149,7 +179,7 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
       )}
 
       <div className={`design-body ${docsOpen ? 'with-docs' : ''}`}>
-        <Outline items={state.outline} onJump={(o) => editor.current?.jumpTo(o.line)} />
+        <Outline items={state.outline} onJump={onJump} onEdit={onEditOperation} onDelete={setDeleting} />
         <div className="editor-pane">
           <CodeEditor
             ref={editor}
@@ -157,20 +187,49 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
             textVersion={state.textVersion}
             diagnostics={state.diagnostics}
             root={state.root}
-            onChange={(t) => session.edit(t)}
+            onChange={(read, length) => session.edit(read, length)}
             label={`Spec of ${api.name}`}
           />
         </div>
         {docsOpen && <DocsPreview html={state.docsHTML} error={state.docsError} loading={state.docsLoading} />}
       </div>
+      {form && (
+        <OperationDialog
+          from={form.from}
+          initial={form.op}
+          onClose={() => setForm(null)}
+          onSubmit={async (op) => {
+            const text = await workspace.WriteOperation(currentText(), form.from, op);
+            editor.current?.replaceText(text);
+            setForm(null);
+            notify({ kind: 'success', title: `${form.from ? 'Updated' : 'Added'} ${op.method.toUpperCase()} ${op.path}`, detail: 'Undo in the editor takes it back; save to keep it.' });
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.method.toUpperCase()} ${deleting.path}?`}
+          message={<p>The operation is removed from the spec in the editor. Undo takes it back; nothing is saved until you save.</p>}
+          confirmLabel="Delete operation"
+          danger
+          onCancel={() => setDeleting(null)}
+          onConfirm={async () => {
+            const item = deleting;
+            setDeleting(null);
+            try {
+              editor.current?.replaceText(await workspace.DeleteOperation(currentText(), item.path, item.method.toLowerCase()));
+            } catch (e) {
+              notify({ kind: 'error', title: `Could not delete ${item.method.toUpperCase()} ${item.path}`, detail: errorMessage(e) });
+            }
+          }}
+        />
+      )}
       <ProblemsPanel
         diagnostics={state.diagnostics}
         root={state.root}
         checking={state.checking}
         checkError={state.checkError}
-        onJump={(d) => {
-          if (d.line > 0) editor.current?.jumpTo(d.line, d.column || 1);
-        }}
+        onJump={onJumpToProblem}
       />
     </div>
   );

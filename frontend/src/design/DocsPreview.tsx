@@ -1,4 +1,4 @@
-import { useMemo, type MouseEvent } from 'react';
+import { memo, useMemo, type MouseEvent } from 'react';
 import { useBackend } from '../hooks/backend';
 import { sanitizeHTML } from '../lib/sanitize';
 
@@ -8,7 +8,7 @@ export interface DocsPreviewProps {
   loading: boolean;
 }
 
-export function DocsPreview({ html, error, loading }: DocsPreviewProps) {
+export const DocsPreview = memo(function DocsPreview({ html, error, loading }: DocsPreviewProps) {
   const { platform } = useBackend();
   const clean = useMemo(() => sanitizeHTML(html), [html]);
   const onClick = (e: MouseEvent<HTMLDivElement>) => {
@@ -38,4 +38,4 @@ export function DocsPreview({ html, error, loading }: DocsPreviewProps) {
       <div className="docs-content" onClick={onClick} dangerouslySetInnerHTML={{ __html: clean }} />
     </aside>
   );
-}
+});

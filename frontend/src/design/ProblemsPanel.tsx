@@ -1,3 +1,4 @@
+import { memo, useMemo, useState } from 'react';
 import type { Diagnostic } from '../api';
 import { Listbox } from '../components/Listbox';
 import { countBySeverity, inFile, sortDiagnostics } from '../editor/diagnostics';
@@ -17,10 +18,14 @@ function key(d: Diagnostic, i: number): string {
   return `${i}:${d.file}:${d.line}:${d.column}:${d.rule}`;
 }
 
-export function ProblemsPanel({ diagnostics, root, checking, checkError, onJump }: ProblemsPanelProps) {
-  const sorted = sortDiagnostics(diagnostics, root);
-  const keyed = sorted.map((d, i) => ({ d, k: key(d, i) }));
-  const c = countBySeverity(diagnostics);
+/** Rows rendered before "Show all": a large spec can have thousands of problems. */
+export const PROBLEMS_SHOWN = 200;
+
+export const ProblemsPanel = memo(function ProblemsPanel({ diagnostics, root, checking, checkError, onJump }: ProblemsPanelProps) {
+  const [all, setAll] = useState(false);
+  const keyed = useMemo(() => sortDiagnostics(diagnostics, root).map((d, i) => ({ d, k: key(d, i) })), [diagnostics, root]);
+  const c = useMemo(() => countBySeverity(diagnostics), [diagnostics]);
+  const shown = all || keyed.length <= PROBLEMS_SHOWN ? keyed : keyed.slice(0, PROBLEMS_SHOWN);
   return (
     <section className="problems" aria-labelledby="problems-heading">
       <header className="panel-header">
@@ -41,7 +46,7 @@ export function ProblemsPanel({ diagnostics, root, checking, checkError, onJump 
         <p className="panel-empty">{checking ? 'Checking…' : 'No problems found.'}</p>
       ) : (
         <Listbox
-          items={keyed}
+          items={shown}
           getKey={(x) => x.k}
           label="Problems"
           className="problem-list"
@@ -61,6 +66,16 @@ export function ProblemsPanel({ diagnostics, root, checking, checkError, onJump 
           )}
         />
       )}
+      {shown.length < keyed.length && (
+        <p className="panel-more">
+          <span className="muted">
+            Showing the first {shown.length} of {keyed.length} problems.
+          </span>{' '}
+          <button type="button" className="linkish" onClick={() => setAll(true)}>
+            Show all {keyed.length}
+          </button>
+        </p>
+      )}
     </section>
   );
-}
+});

@@ -175,4 +175,47 @@ describe('SpecSession', () => {
     await s.load();
     expect(s.getState()).toMatchObject({ status: 'error', loadError: 'no API named "pets"' });
   });
+
+  it('reads the text of a keystroke only when it needs it, with one state change per burst', async () => {
+    const { ws, raw, checks } = stubWorkspace('openapi: 3.1.0\n');
+    const s = new SpecSession(ws, 'pets');
+    await s.load();
+    raw.Check.mockClear();
+    let reads = 0;
+    const lazy = (t: string) => () => {
+      reads++;
+      return t;
+    };
+    let changes = 0;
+    s.subscribe(() => changes++);
+    s.edit(lazy('openapi: 3.1.0\nx'), 16);
+    s.edit(lazy('openapi: 3.1.0\nxy'), 17);
+    s.edit(lazy('openapi: 3.1.0\nxyz'), 18);
+    expect(reads).toBe(0);
+    expect(changes).toBe(1);
+    expect(s.getState()).toMatchObject({ dirty: true, checking: true });
+    vi.advanceTimersByTime(250);
+    expect(reads).toBe(1);
+    expect(checks.at(-1)?.text).toBe('openapi: 3.1.0\nxyz');
+    // Undoing back to the saved text (same length) compares and is clean again.
+    s.edit(lazy('openapi: 3.1.0\n'), 15);
+    expect(s.getState().dirty).toBe(false);
+  });
+
+  it('keeps the arrays of an unchanged check answer', async () => {
+    const { ws, checks } = stubWorkspace();
+    const s = new SpecSession(ws, 'pets');
+    await s.load();
+    const outline = [{ path: '/pets', method: 'GET', operationId: 'list', summary: '', line: 3 }];
+    checks[0]?.d.resolve({ diagnostics: [diag('bad', 2)], outline });
+    await flush();
+    const before = s.getState();
+    s.edit('openapi: 3.1.0\n# c\n');
+    vi.advanceTimersByTime(250);
+    checks.at(-1)?.d.resolve({ diagnostics: [diag('bad', 2)], outline: outline.map((o) => ({ ...o })) });
+    await flush();
+    expect(s.getState().checking).toBe(false);
+    expect(s.getState().diagnostics).toBe(before.diagnostics);
+    expect(s.getState().outline).toBe(before.outline);
+  });
 });

@@ -75,10 +75,13 @@ export class SpecSession {
   private state: SessionState;
   private readonly listeners = new Set<() => void>();
   private current = '';
+  /** Reads the editor's text when it is needed: set by edits that do not pass the text itself. */
+  private pending: (() => string) | null = null;
+  private pendingLength = 0;
   private readonly checks = new Latest();
   private readonly docs = new Latest();
-  private readonly scheduleCheck: Debounced<[string]>;
-  private readonly scheduleDocs: Debounced<[string]>;
+  private readonly scheduleCheck: Debounced<[]>;
+  private readonly scheduleDocs: Debounced<[]>;
   private docsWanted = false;
   private disposed = false;
 
@@ -88,8 +91,9 @@ export class SpecSession {
     opts: SessionOptions = {},
   ) {
     this.state = initialState(api);
-    this.scheduleCheck = debounce((text: string) => void this.check(text), opts.checkDelayMs ?? CHECK_DELAY_MS);
-    this.scheduleDocs = debounce((text: string) => void this.renderDocs(text), opts.docsDelayMs ?? DOCS_DELAY_MS);
+    // The text is read when the timer fires, so a burst of keystrokes reads it once.
+    this.scheduleCheck = debounce(() => void this.check(), opts.checkDelayMs ?? CHECK_DELAY_MS);
+    this.scheduleDocs = debounce(() => void this.renderDocs(), opts.docsDelayMs ?? DOCS_DELAY_MS);
   }
 
   subscribe = (l: () => void): (() => void) => {
@@ -101,6 +105,10 @@ export class SpecSession {
 
   /** The editor's current text (may be ahead of state.text, which only changes on replacement). */
   get text(): string {
+    if (this.pending) {
+      this.current = this.pending();
+      this.pending = null;
+    }
     return this.current;
   }
 
@@ -110,6 +118,7 @@ export class SpecSession {
       const doc = await this.ws.Document(this.api);
       if (this.disposed) return;
       this.current = doc.text;
+      this.pending = null;
       this.set({
         status: 'ready',
         root: doc.root,
@@ -130,39 +139,63 @@ export class SpecSession {
     }
   }
 
-  /** The editor's text changed (typing, undo, paste). */
-  edit(text: string): void {
-    if (text === this.current) return;
-    this.current = text;
-    const dirty = text !== this.state.savedText;
-    if (dirty !== this.state.dirty || this.state.saveNote) this.set({ dirty, saveNote: '' });
-    this.set({ checking: true });
-    this.scheduleCheck(text);
-    if (this.docsWanted) this.scheduleDocs(text);
+  /**
+   * The editor's text changed (typing, undo, paste). text is the new text, or a function that
+   * reads it with its length: then the text is only read when it is needed (a check, a save,
+   * or telling whether it equals the saved text when the lengths match), not on every keystroke.
+   */
+  edit(text: string | (() => string), length?: number): void {
+    let dirty: boolean;
+    if (typeof text === 'string') {
+      if (text === this.text) return;
+      this.current = text;
+      dirty = text !== this.state.savedText;
+    } else {
+      const n = length ?? text().length;
+      if (n === (this.pending ? this.pendingLength : this.current.length)) {
+        // Same length: compare, so a change that leaves the text as it was (the editor taking
+        // replaced text) is no edit.
+        const t = text();
+        if (t === this.text) return;
+        this.current = t;
+        dirty = t !== this.state.savedText;
+      } else {
+        this.pending = text;
+        this.pendingLength = n;
+        dirty = n !== this.state.savedText.length || this.text !== this.state.savedText;
+      }
+    }
+    // One state change per keystroke at most (none while a burst of typing keeps these the same).
+    this.set({ dirty, saveNote: '', checking: true });
+    this.scheduleCheck();
+    if (this.docsWanted) this.scheduleDocs();
   }
 
   /** Checks text now; the answer is applied only if it is for the newest request and the text is unchanged. */
-  async check(text: string = this.current): Promise<void> {
+  async check(text: string = this.text): Promise<void> {
     this.scheduleCheck.cancel();
     this.set({ checking: true });
     try {
       const r = await this.checks.run(() => this.ws.Check(this.api, text));
-      if (!r.current || this.disposed || text !== this.current) return;
-      this.set({ diagnostics: r.value.diagnostics, outline: r.value.outline, checking: false, checkError: '' });
+      if (!r.current || this.disposed || text !== this.text) return;
+      // Unchanged answers keep their arrays, so the lists and the editor's marks are not redrawn.
+      const diagnostics = sameDiagnostics(this.state.diagnostics, r.value.diagnostics) ? this.state.diagnostics : r.value.diagnostics;
+      const outline = sameOutline(this.state.outline, r.value.outline) ? this.state.outline : r.value.outline;
+      this.set({ diagnostics, outline, checking: false, checkError: '' });
     } catch (e) {
-      if (this.disposed || text !== this.current) return;
+      if (this.disposed || text !== this.text) return;
       this.set({ checking: false, checkError: errorMessage(e) });
     }
   }
 
   async save(): Promise<boolean> {
     if (this.state.saving || this.state.status !== 'ready') return false;
-    const text = this.current;
+    const text = this.text;
     this.set({ saving: true, saveError: '', saveNote: '' });
     try {
       const r = await this.ws.Save(this.api, text);
       if (this.disposed) return false;
-      const stillSame = this.current === text;
+      const stillSame = this.text === text;
       this.set({
         saving: false,
         revision: r.revision,
@@ -185,7 +218,7 @@ export class SpecSession {
 
   /** The linked file changed on disk: take it when nothing is unsaved, else hold it for the user to decide. */
   diskChanged(text: string): void {
-    if (text === this.current) {
+    if (text === this.text) {
       this.set({ savedText: text, dirty: false, diskText: null });
       return;
     }
@@ -208,11 +241,11 @@ export class SpecSession {
   /** Turns docs rendering on (the preview is visible) or off. */
   wantDocs(on: boolean): void {
     this.docsWanted = on;
-    if (on && this.state.status === 'ready') void this.renderDocs(this.current);
+    if (on && this.state.status === 'ready') void this.renderDocs();
     if (!on) this.scheduleDocs.cancel();
   }
 
-  async renderDocs(text: string = this.current): Promise<void> {
+  async renderDocs(text: string = this.text): Promise<void> {
     this.scheduleDocs.cancel();
     this.set({ docsLoading: true });
     try {
@@ -240,9 +273,10 @@ export class SpecSession {
 
   private replace(text: string): void {
     this.current = text;
+    this.pending = null;
     this.set({ text, textVersion: this.state.textVersion + 1, savedText: text, dirty: false, diskText: null, saveNote: 'Reloaded from the linked file' });
     void this.check(text);
-    if (this.docsWanted) this.scheduleDocs(text);
+    if (this.docsWanted) this.scheduleDocs();
   }
 
   private set(patch: Partial<SessionState>): void {
@@ -257,4 +291,39 @@ export class SpecSession {
     this.state = { ...this.state, ...patch };
     for (const l of this.listeners) l();
   }
+}
+
+function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Diagnostic;
+    const y = b[i] as Diagnostic;
+    if (
+      x.line !== y.line ||
+      x.column !== y.column ||
+      x.endLine !== y.endLine ||
+      x.endColumn !== y.endColumn ||
+      x.message !== y.message ||
+      x.severity !== y.severity ||
+      x.rule !== y.rule ||
+      x.source !== y.source ||
+      x.file !== y.file ||
+      x.pointer !== y.pointer
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sameOutline(a: readonly OutlineItem[], b: readonly OutlineItem[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as OutlineItem;
+    const y = b[i] as OutlineItem;
+    if (x.line !== y.line || x.path !== y.path || x.method !== y.method || x.operationId !== y.operationId || x.summary !== y.summary) return false;
+  }
+  return true;
 }

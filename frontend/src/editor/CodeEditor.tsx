@@ -12,6 +12,8 @@ export interface CodeEditorHandle {
   jumpTo(line: number, column?: number): void;
   focus(): void;
   getText(): string;
+  /** Replaces the text as one undoable edit (only the changed middle is touched, so Undo restores it). */
+  replaceText(text: string): void;
 }
 
 export interface CodeEditorProps {
@@ -21,7 +23,8 @@ export interface CodeEditorProps {
   /** Diagnostics of the current text, and the file they are relative to. */
   diagnostics: readonly Diagnostic[];
   root: string;
-  onChange(text: string): void;
+  /** The text changed: read() returns it (lazily, so a keystroke does not copy a large document). */
+  onChange(read: () => string, length: number): void;
   label: string;
 }
 
@@ -46,13 +49,15 @@ export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function
           language: language.current,
           initialLanguage: lang.current,
           label: props.label,
-          onChange: (text) => {
-            const l = detectLanguage(text);
+          onChange: (read, length, doc) => {
+            // The language follows the first non-blank character; a prefix usually tells it.
+            const head = doc.sliceString(0, Math.min(length, 4096));
+            const l = detectLanguage(/\S/.test(head) || length <= 4096 ? head : read());
             if (l !== lang.current) {
               lang.current = l;
               queueMicrotask(() => view.current?.dispatch({ effects: language.current.reconfigure(languageExtension(l)) }));
             }
-            onChange.current(text);
+            onChange.current(read, length);
           },
         }),
       }),
@@ -98,6 +103,24 @@ export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function
     },
     getText() {
       return view.current?.state.doc.toString() ?? '';
+    },
+    replaceText(text) {
+      const v = view.current;
+      if (!v) return;
+      const old = v.state.doc.toString();
+      if (old === text) return;
+      let start = 0;
+      const max = Math.min(old.length, text.length);
+      while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+      let end = 0;
+      while (end < max - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
+      const insert = text.slice(start, text.length - end);
+      v.dispatch({
+        changes: { from: start, to: old.length - end, insert },
+        selection: { anchor: start },
+        effects: EditorView.scrollIntoView(start, { y: 'center' }),
+        userEvent: 'input.replace',
+      });
     },
   }));
 

@@ -16,7 +16,7 @@ import {
 } from '@codemirror/language';
 import { lintGutter, lintKeymap } from '@codemirror/lint';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
-import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, type Extension, type Text } from '@codemirror/state';
 import {
   crosshairCursor,
   drawSelection,
@@ -89,7 +89,8 @@ export function languageExtension(lang: SpecLanguage): Extension {
 export interface SetupOptions {
   language: Compartment;
   initialLanguage: SpecLanguage;
-  onChange: (text: string) => void;
+  /** The text changed: read() returns the new text (read it only when needed: it costs a copy of the document). */
+  onChange: (read: () => string, length: number, doc: Text) => void;
   label: string;
 }
 
@@ -127,7 +128,10 @@ export function editorExtensions(o: SetupOptions): Extension[] {
     theme,
     EditorView.contentAttributes.of({ 'aria-label': o.label }),
     EditorView.updateListener.of((u) => {
-      if (u.docChanged) o.onChange(u.state.doc.toString());
+      if (u.docChanged) {
+        const doc = u.state.doc;
+        o.onChange(() => doc.toString(), doc.length, doc);
+      }
     }),
   ];
 }
