@@ -98,7 +98,8 @@ async function uiBenchmarks() {
         const name = (await editor.first().getAttribute('aria-label')).replace(/^Spec of /, '');
         await page.getByRole('button', { name: `Remove ${name}` }).click();
         const confirm = page.getByRole('alertdialog');
-        if (await confirm.isVisible().catch(() => false)) await confirm.getByRole('button', { name: /Remove/ }).click();
+        await confirm.waitFor({ timeout: 5000 });
+        await confirm.getByRole('button', { name: /Remove/ }).click();
         await eventually(async () => (await page.getByRole('listbox', { name: 'APIs' }).getByRole('option').count()) === before, 'the API is removed', 20_000);
       }
       report('import of the large spec from the UI, editor ready', median(uiImports), '`gantry import`', median(cliImports), '< 3000 ms');
@@ -244,5 +245,10 @@ async function inspector(page) {
 }
 
 await coldStart();
-await uiBenchmarks();
+try {
+  await uiBenchmarks();
+} catch (e) {
+  console.error(`bench: ${e.message ?? e}`);
+  process.exitCode = 1;
+}
 console.log('\nsummary:\n' + results.map((r) => `- ${r}`).join('\n'));
