@@ -145,7 +145,16 @@ func (s *WorkspaceService) ChooseAndImport() (*ImportResult, error) {
 // Import imports the spec at path as a new API, or a new revision of the API of the same
 // name, reporting progress as import:progress events.
 func (s *WorkspaceService) Import(path string) (ImportResult, error) {
+	// At most one event per stage change or 100 ms: a large spec reports hundreds of steps,
+	// and each event costs the window a render.
+	var last time.Time
+	var lastStage string
 	opts := spec.Options{Progress: func(stage string, done, total int) {
+		now := time.Now()
+		if stage == lastStage && done < total && now.Sub(last) < 100*time.Millisecond {
+			return
+		}
+		last, lastStage = now, stage
 		s.emit("import:progress", ImportProgress{Stage: stage, Done: done, Total: total})
 	}}
 	res, err := workspace.Import(context.Background(), s.st, path, "", opts)
