@@ -275,6 +275,9 @@ func (g *Gateway) route(w http.ResponseWriter, r *http.Request) (api, mode strin
 
 // dispatch runs b's chain, recording the operation and the identity the chain found.
 func (g *Gateway) dispatch(w http.ResponseWriter, r *http.Request, b *boundOp, x *model.Exchange) {
+	if !lifecycle(w, r, b.api.api) {
+		return
+	}
 	if x == nil {
 		b.handler.ServeHTTP(w, r)
 		return

@@ -49,6 +49,7 @@ type gatewayFlags struct {
 	// falling back to per-node limits.
 	redisFailClosed bool
 	recordFlags
+	nodeFlags
 }
 
 func newGatewayCmd(g *globals) *cobra.Command {
@@ -72,10 +73,14 @@ func newGatewayCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&f.redis, "redis", "", "share rate limits and quotas with the other gateway nodes through this Redis (redis://host:6379/0)")
 	cmd.Flags().BoolVar(&f.redisFailClosed, "redis-fail-closed", false, "while Redis is unreachable, refuse rate-limited requests (503) instead of limiting them per node")
 	f.recordFlags.register(cmd)
+	f.nodeFlags.register(cmd)
 	return cmd
 }
 
 func runGateway(ctx context.Context, g *globals, f gatewayFlags) error {
+	if f.controlPlane != "" {
+		return runNodeGateway(ctx, g, f)
+	}
 	log := g.logger()
 	start := time.Now()
 	st, dbPath, err := g.openStore()

@@ -82,6 +82,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newPublishCmd(g),
 		newPromoteCmd(g),
 		newAuditCmd(g),
+		newNodesCmd(g),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/model"
@@ -55,6 +56,28 @@ type API struct {
 	Policies []model.PolicyConfig
 	// Operations override the mode and add policies per operation.
 	Operations []model.OperationConfig
+	// Lifecycle is the API's state in its catalog; the zero value serves it as published.
+	Lifecycle Lifecycle
+}
+
+// Lifecycle states of an API (as a catalog of the management server keeps them).
+const (
+	// LifecyclePublished serves the API normally.
+	LifecyclePublished = "published"
+	// LifecycleDeprecated serves it with Deprecation (RFC 9745) and Sunset (RFC 8594) headers.
+	LifecycleDeprecated = "deprecated"
+	// LifecycleRetired answers every operation with 410 Gone.
+	LifecycleRetired = "retired"
+)
+
+// Lifecycle is an API's lifecycle state.
+type Lifecycle struct {
+	// State is one of the Lifecycle constants; "" means published.
+	State string `json:"state,omitempty"`
+	// DeprecatedAt is when the API was deprecated (the Deprecation header); zero omits it.
+	DeprecatedAt time.Time `json:"deprecatedAt,omitzero"`
+	// Sunset is when it is (or was) retired (the Sunset header); zero omits it.
+	Sunset time.Time `json:"sunset,omitzero"`
 }
 
 // NormalizeBasePath returns p with a leading slash and without a trailing one; the root is "".
@@ -123,7 +146,8 @@ func settingsKey(a *API) string {
 		Upstreams    map[string]json.RawMessage
 		Policies     []model.PolicyConfig
 		Operations   []model.OperationConfig
-	}{a.Hosts, a.Mode, a.NoValidation, a.Upstream, a.Upstreams, a.Policies, a.Operations})
+		Lifecycle    Lifecycle
+	}{a.Hosts, a.Mode, a.NoValidation, a.Upstream, a.Upstreams, a.Policies, a.Operations, a.Lifecycle})
 	return string(b)
 }
 

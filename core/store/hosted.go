@@ -688,6 +688,16 @@ type FeedStore interface {
 	EventsSince(ctx context.Context, catalog string, after int64, limit int) ([]FeedEvent, error)
 }
 
+// CatalogSubscriber is implemented by stores that notify committed catalog changes, so
+// that the data-plane feed wakes up at once instead of polling EventsSince.
+type CatalogSubscriber interface {
+	// Subscribe returns a channel that receives the catalog's sequence after a change to it
+	// is committed. Values strictly increase and coalesce (a slow reader gets the newest
+	// sequence, never a backlog: it reads what it missed with EventsSince); the channel is
+	// closed when ctx ends or the store is closed. An unknown catalog wraps ErrNotFound.
+	Subscribe(ctx context.Context, catalog string) (<-chan int64, error)
+}
+
 // HostedStore is the whole management-plane store.
 type HostedStore interface {
 	CatalogStore

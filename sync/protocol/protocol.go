@@ -17,8 +17,8 @@
 //  2. then one frame per change, in strictly increasing sequence order: "revision" (an API's
 //     new current revision with its bundle), "lifecycle" (an API's new state), "consumers"
 //     (the whole consumer list);
-//  3. a "ping" frame (sequence unchanged) when nothing happened for a while, so that dead
-//     connections are noticed.
+//  3. a keep-alive comment (KeepAliveComment) when nothing happened for a while, so that
+//     dead connections are noticed; a "ping" frame (sequence unchanged) is also accepted.
 //
 // A node applies frames in order and remembers the sequence of the last one it applied;
 // after a disconnect it reconnects with Last-Event-ID set to it. Nodes report what they

@@ -25,6 +25,8 @@ const (
 	ruleSelf
 	// ruleNode needs a node token.
 	ruleNode
+	// ruleNodeCatalog needs a node token of the catalog named by the "catalog" path parameter.
+	ruleNodeCatalog
 )
 
 // rule is an operation's access rule.
@@ -73,6 +75,14 @@ func (r rule) allows(p *store.Principal, params map[string]string) error {
 	case ruleNode:
 		if p == nil || p.Token.Kind != store.TokenNode {
 			return errors.New("this operation is for gateway nodes: use a node token")
+		}
+		return nil
+	case ruleNodeCatalog:
+		if p == nil || p.Token.Kind != store.TokenNode {
+			return errors.New("this operation is for gateway nodes: use a node token")
+		}
+		if p.Token.Catalog != params["catalog"] {
+			return fmt.Errorf("the node token is for catalog %s, not %s", p.Token.Catalog, params["catalog"])
 		}
 		return nil
 	}

@@ -41,6 +41,7 @@ func (s *Server) operations() map[string]*operation {
 		"createNodeToken": {rule: cat(store.RoleAdmin), handle: s.createNodeToken},
 		"revokeNodeToken": {rule: cat(store.RoleAdmin), handle: s.revokeNodeToken},
 		"heartbeat":       {rule: rule{kind: ruleNode}, handle: s.heartbeat},
+		"feed":            {rule: rule{kind: ruleNodeCatalog}, handle: s.feed},
 		"listUsers":       {rule: rule{kind: ruleGlobalAdmin}, handle: s.listUsers},
 		"createUser":      {rule: rule{kind: ruleGlobalAdmin}, handle: s.createUser},
 		"setRole":         {rule: cat(store.RoleAdmin), handle: s.setRole},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gantry-dev/gantry/core/model"
@@ -94,6 +95,8 @@ func TestRBACMatrix(t *testing.T) {
 		{"createNodeToken", "POST", "/api/v1/catalogs/dev/node-tokens", protocol.CreateSecretRequest{}, admins},
 		{"revokeNodeToken", "DELETE", "/api/v1/catalogs/dev/node-tokens/2", nil, admins},
 		{"heartbeat", "POST", "/api/v1/nodes/heartbeat", protocol.Heartbeat{NodeID: "n1"}, []string{node}},
+		{"feed", "GET", "/api/v1/catalogs/dev/feed", nil, []string{node}},
+		{"feed of another catalog", "GET", "/api/v1/catalogs/prod/feed", nil, nil},
 		{"listUsers", "GET", "/api/v1/users", nil, []string{gadm}},
 		{"createUser", "POST", "/api/v1/users", protocol.CreateUserRequest{Name: "zed"}, []string{gadm}},
 		{"setRole", "PUT", "/api/v1/users/none/roles/dev", protocol.RoleRequest{Role: "viewer"}, admins},
@@ -112,8 +115,15 @@ func TestRBACMatrix(t *testing.T) {
 				allowed[r] = true
 			}
 			for _, role := range matrixRoles {
-				resp, body := e.do(tt.method, tt.path, tokens[role], tt.body)
-				got := resp.StatusCode
+				var got int
+				var body []byte
+				if strings.HasSuffix(tt.path, "/feed") {
+					got = e.streamStatus(tt.path, tokens[role]) // the stream never ends
+				} else {
+					var resp *http.Response
+					resp, body = e.do(tt.method, tt.path, tokens[role], tt.body)
+					got = resp.StatusCode
+				}
 				switch {
 				case allowed[role] && (got == http.StatusUnauthorized || got == http.StatusForbidden || got >= 500):
 					t.Errorf("%s: %d, want access: %s", role, got, body)

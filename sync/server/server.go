@@ -10,6 +10,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	_ "embed"
@@ -21,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/secret"
@@ -62,6 +64,15 @@ type Options struct {
 	BootstrapToken string
 	// BootstrapUser is the first admin's name; "" means "admin".
 	BootstrapUser string
+	// FeedPoll is how often a feed reads new events when the store is not a
+	// store.CatalogSubscriber; 0 means DefaultFeedPoll.
+	FeedPoll time.Duration
+	// FeedKeepAlive is how long an idle feed waits before a keep-alive comment; 0 means
+	// DefaultFeedKeepAlive.
+	FeedKeepAlive time.Duration
+	// FeedReplay is how many missed events a resuming node is sent one by one before a
+	// full snapshot is sent instead; 0 means DefaultFeedReplay.
+	FeedReplay int
 }
 
 // Server is the management API's http.Handler. It is safe for concurrent use.
@@ -71,6 +82,8 @@ type Server struct {
 	opts      Options
 	routes    route.Table[*operation]
 	validator *validate.Validator
+	streams   *streams    // open feed streams
+	frames    *frameCache // encoded feed frames shared by the streams
 }
 
 // operation is one API operation: its description, who may call it and what serves it.
@@ -116,6 +129,9 @@ func New(opts Options) (*Server, error) {
 	if opts.BootstrapUser == "" {
 		opts.BootstrapUser = "admin"
 	}
+	opts.FeedPoll = cmp.Or(opts.FeedPoll, DefaultFeedPoll)
+	opts.FeedKeepAlive = cmp.Or(opts.FeedKeepAlive, DefaultFeedKeepAlive)
+	opts.FeedReplay = cmp.Or(opts.FeedReplay, DefaultFeedReplay)
 	doc, _, err := spec.Parse("openapi.yaml", openAPIDocument)
 	if err != nil {
 		return nil, fmt.Errorf("management server: its OpenAPI document: %w", err)
@@ -124,7 +140,7 @@ func New(opts Options) (*Server, error) {
 	if def.BasePath != BasePath {
 		return nil, fmt.Errorf("management server: its OpenAPI document is mounted at %q, not %q", def.BasePath, BasePath)
 	}
-	s := &Server{st: opts.Store, log: log, opts: opts, validator: validate.New(def)}
+	s := &Server{st: opts.Store, log: log, opts: opts, validator: validate.New(def), streams: newStreams(), frames: &frameCache{}}
 	handlers := s.operations()
 	for _, op := range def.Operations {
 		h, ok := handlers[op.ID]

@@ -51,6 +51,7 @@ type Store struct {
 	r      *sql.DB // read-only pool
 	closed sync.Once
 	err    error
+	subs   subscribers // Subscribe's channels, signalled after each commit
 }
 
 // Open opens (creating if needed) the database at path and brings its schema up to date.
@@ -134,6 +135,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes both pools. Calling it again returns the first result.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
+		s.subs.closeAll()
 		var errs []error
 		if s.r != nil {
 			errs = append(errs, s.r.Close())
@@ -167,6 +169,7 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	s.notifyCommitted(ctx)
 	return nil
 }
 

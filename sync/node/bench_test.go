@@ -1,0 +1,124 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gantry-dev/gantry/sync/client"
+	"github.com/gantry-dev/gantry/sync/protocol"
+)
+
+// BenchmarkPublishToVisible publishes b.N revisions through the management API and times
+// each until all of 3 gateway nodes answer with it; it reports p50 and p99 (run with
+// -benchtime=100x for the figure over 100 publishes).
+func BenchmarkPublishToVisible(b *testing.B) {
+	cp := newControlPlane(b, sqliteOpener(filepath.Join(b.TempDir(), "server.db")))
+	cp.publish(b, "pets", 1, protocol.Settings{})
+	var nodes []*gatewayNode
+	for i := range 3 {
+		n := startNode(b, cp.URL(), fmt.Sprintf("node-%d", i), b.TempDir())
+		n.waitRevision(b, "/version", 1, 10*time.Second)
+		nodes = append(nodes, n)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		rev := i + 2
+		start := time.Now()
+		cp.publish(b, "pets", rev, protocol.Settings{})
+		var wg sync.WaitGroup
+		for _, n := range nodes {
+			wg.Go(func() { n.waitRevision(b, "/version", rev, 10*time.Second) })
+		}
+		wg.Wait()
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkFeedFanOut holds N node streams on one server (simulated nodes in this process,
+// over loopback) and times one revision's fan-out: from the publish until every stream
+// has decoded its frame. It reports the heap per stream (server and client side together)
+// and the fan-out time; compare streams=1000 with the streams=1 baseline of the same run.
+func BenchmarkFeedFanOut(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) { benchFanOut(b, n) })
+	}
+}
+
+func benchFanOut(b *testing.B, n int) {
+	cp := newControlPlane(b, sqliteOpener(filepath.Join(b.TempDir(), "server.db")))
+	cp.publish(b, "pets", 1, protocol.Settings{})
+	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}
+	defer tr.CloseIdleConnections()
+	cli, err := client.New(cp.URL(), nodeToken, client.Options{HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	feeds := make([]*client.Feed, n)
+	for i := range feeds {
+		f, err := cli.OpenFeed(ctx, "dev", 0, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Next(); err != nil { // the snapshot
+			b.Fatal(err)
+		}
+		feeds[i] = f
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	perStream := float64(after.HeapInuse-before.HeapInuse) / float64(n) / 1024
+	goroutines := float64(runtime.NumGoroutine()) / float64(n)
+
+	frames := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for _, f := range feeds {
+		wg.Go(func() {
+			for {
+				fr, err := f.Next()
+				if err != nil {
+					return
+				}
+				if fr.Type == protocol.FrameRevision {
+					frames <- struct{}{}
+				}
+			}
+		})
+	}
+	var total time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		cp.publish(b, "pets", i+2, protocol.Settings{})
+		for range n {
+			<-frames
+		}
+		total += time.Since(start)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "fanout-ms")
+	b.ReportMetric(perStream, "KiB/stream") // after ResetTimer, which clears reported metrics
+	b.ReportMetric(goroutines, "goroutines/stream")
+	cancel()
+	for _, f := range feeds {
+		f.Close()
+	}
+	wg.Wait()
+}
