@@ -13,7 +13,7 @@ DESKTOP       := build/bin/gantry-desktop
 NPM_STAMP     := frontend/node_modules/.package-lock.json
 
 .PHONY: run mock build cli test lint vet fmt-check staticcheck unit nocgo bench bench-go bench-mock bench-gateway fuzz clean \
-	frontend frontend-test desktop desktop-dev wails e2e smoke bench-desktop
+	frontend frontend-test desktop desktop-dev wails e2e smoke bench-desktop bench-cluster
 
 ## run: build the desktop app and open it on the workspace the CLI uses
 ## ($$GANTRY_DB, or DB=PATH, else the user's data dir)
@@ -100,6 +100,11 @@ bench-mock: cli
 ## bench-desktop: cold start, large import from the UI, keystroke latency, inspector at 1,000/s
 bench-desktop: cli desktop desktop-dev
 	cd frontend && node e2e/bench.mjs
+
+## bench-cluster: publish-to-visible on 3 nodes over 100 publishes, fan-out of one revision to
+## 1,000 node streams against 1, memory per stream
+bench-cluster:
+	$(GO) test ./sync/node/ -run '^$$' -bench . -benchtime=100x -benchmem
 
 ## bench-gateway: proxying with policies against nginx (Debian nginx-light) and Go's stock proxy
 bench-gateway: cli

@@ -99,6 +99,8 @@ func runServer(ctx context.Context, g *globals, listen, db, postgres string) err
 		return fmt.Errorf("listening on %s: %w", listen, err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Feed streams never go idle: end them on shutdown, their nodes reconnect elsewhere or later.
+	hs.RegisterOnShutdown(srv.CloseStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(g.stderr, "management server on http://%s/api/v1 (database %s)\n", ln.Addr(), where)

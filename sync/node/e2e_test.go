@@ -11,6 +11,8 @@ import (
 
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/hostedpg"
+	"github.com/gantry-dev/gantry/core/testservice"
 	"github.com/gantry-dev/gantry/sync/protocol"
 )
 
@@ -168,4 +170,16 @@ func runCluster(t *testing.T, cp *controlPlane) {
 			return nil
 		})
 	})
+}
+
+func TestClusterEndToEndPostgres(t *testing.T) {
+	dsn := testservice.Postgres(t)
+	cp := newControlPlane(t, func(t testing.TB) store.HostedStore {
+		st, err := hostedpg.Open(context.Background(), dsn, hostedpg.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+	runCluster(t, cp)
 }
