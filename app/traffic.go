@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +34,9 @@ type TrafficService struct {
 	log     *slog.Logger
 	ev      Events
 	dlg     Dialogs
+	// recent holds the exchanges streamed to the UI that the recorder may not have written
+	// yet: the UI learns of an exchange before its batch reaches the store.
+	recent recentExchanges
 }
 
 // TrafficFilter selects exchanges; empty fields select everything.
@@ -127,7 +132,7 @@ func (s *TrafficService) List(f TrafficFilter) ([]ExchangeRow, error) {
 
 // Get returns the exchange with id.
 func (s *TrafficService) Get(id string) (ExchangeDetail, error) {
-	x, err := s.st.GetExchange(context.Background(), id)
+	x, err := s.exchange(context.Background(), id)
 	if err != nil {
 		return ExchangeDetail{}, fmt.Errorf("exchange %s: %w", id, err)
 	}
@@ -192,7 +197,7 @@ func (s *TrafficService) WriteHAR(f TrafficFilter, path string) error {
 // Curl returns a curl command that repeats the exchange's request against its original
 // host, with comments for what the capture redacted.
 func (s *TrafficService) Curl(id string) (string, error) {
-	x, err := s.st.GetExchange(context.Background(), id)
+	x, err := s.exchange(context.Background(), id)
 	if err != nil {
 		return "", fmt.Errorf("exchange %s: %w", id, err)
 	}
@@ -212,7 +217,7 @@ type ReplayResult struct {
 func (s *TrafficService) Replay(id string) (ReplayResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	x, err := s.st.GetExchange(ctx, id)
+	x, err := s.exchange(ctx, id)
 	if err != nil {
 		return ReplayResult{}, fmt.Errorf("exchange %s: %w", id, err)
 	}
@@ -277,6 +282,7 @@ func (s *TrafficService) follow(ctx context.Context, rec *capture.Recorder) {
 				if !ok {
 					return
 				}
+				s.recent.add(x)
 				batch = append(batch, row(x))
 			case <-t.C:
 				if len(batch) > 0 && s.ev != nil {
@@ -286,6 +292,49 @@ func (s *TrafficService) follow(ctx context.Context, rec *capture.Recorder) {
 			}
 		}
 	}()
+}
+
+// exchange returns the stored exchange with id, or the streamed one whose batch has not
+// been written yet.
+func (s *TrafficService) exchange(ctx context.Context, id string) (*model.Exchange, error) {
+	x, err := s.st.GetExchange(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if r := s.recent.get(id); r != nil {
+			return r, nil
+		}
+	}
+	return x, err
+}
+
+// recentExchanges is a bounded set of the last exchanges streamed, by ID.
+type recentExchanges struct {
+	mu   sync.Mutex
+	byID map[string]*model.Exchange
+	ring [recentExchangesKept]string
+	next int
+}
+
+// recentExchangesKept bounds recentExchanges: far more than one recorder batch.
+const recentExchangesKept = 1024
+
+func (r *recentExchanges) add(x *model.Exchange) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byID == nil {
+		r.byID = make(map[string]*model.Exchange, recentExchangesKept)
+	}
+	if old := r.ring[r.next]; old != "" {
+		delete(r.byID, old)
+	}
+	r.ring[r.next] = x.ID
+	r.byID[x.ID] = x
+	r.next = (r.next + 1) % recentExchangesKept
+}
+
+func (r *recentExchanges) get(id string) *model.Exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byID[id]
 }
 
 func row(x *model.Exchange) ExchangeRow {

@@ -109,6 +109,15 @@ describe('the Traffic tab', () => {
     expect(exportHAR).toHaveBeenCalledWith(expect.objectContaining({ statusClass: '2xx', limit: 0, beforeId: '' }));
   });
 
+  it('exports with the path text as typed, even before the list caught up', async () => {
+    const { backend, user } = await openTraffic();
+    const exportHAR = vi.spyOn(backend.traffic, 'ExportHAR');
+    await user.type(screen.getByRole('searchbox', { name: 'Path' }), '/pets/7');
+    await user.click(screen.getByRole('button', { name: 'Export HAR' }));
+    expect(await screen.findByText('HAR exported')).toBeInTheDocument();
+    expect(exportHAR).toHaveBeenCalledWith(expect.objectContaining({ text: '/pets/7' }));
+  });
+
   it('clears all traffic after confirming', async () => {
     const { user, list } = await openTraffic();
     await waitFor(() => expect(within(list).getAllByRole('option').length).toBeGreaterThan(3));

@@ -106,8 +106,10 @@ export function TrafficTab({ apis, gateway, active }: TrafficTabProps) {
   const exportHAR = async () => {
     setExporting(true);
     try {
-      const path = await traffic.ExportHAR({ ...store.filter, limit: 0, beforeId: '' });
-      if (path) notify({ kind: 'success', title: 'HAR exported', detail: `${isFilterActive(store.filter) ? 'The filtered exchanges were' : 'All exchanges were'} written to ${path}` });
+      // The filters as shown, including path text typed within the list's debounce.
+      const shown = { ...filter, text, limit: 0, beforeId: '' };
+      const path = await traffic.ExportHAR(shown);
+      if (path) notify({ kind: 'success', title: 'HAR exported', detail: `${isFilterActive(shown) ? 'The filtered exchanges were' : 'All exchanges were'} written to ${path}` });
     } catch (e) {
       notify({ kind: 'error', title: 'Export failed', detail: `${errorMessage(e)}. Pick another folder and try again.` });
     } finally {
