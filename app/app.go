@@ -12,6 +12,7 @@ import (
 
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
+	"github.com/gantry-dev/gantry/sync/login"
 )
 
 // Events sends live data to the UI.
@@ -38,6 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the app's version, recorded in exports.
 	Version string
+	// Logins keeps the management server's login; nil means the one the CLI shares
+	// (login.Default()).
+	Logins *login.Store
 }
 
 // App owns the services and their lifecycle. It is not bound to the UI itself.
@@ -52,6 +56,8 @@ type App struct {
 	Console *ConsoleService
 	// Policies edits the gateway policies of the workspace's APIs.
 	Policies *PolicyService
+	// Hosted logs in to a management server and publishes to its catalogs.
+	Hosted *HostedService
 
 	log      *slog.Logger
 	recorder *capture.Recorder
@@ -71,12 +77,17 @@ func New(opts Options) *App {
 	a.Workspace = &WorkspaceService{st: opts.Store, dbPath: opts.DBPath, log: log, changed: a.Gateway.poke}
 	a.Console = &ConsoleService{st: opts.Store, dbPath: opts.DBPath, gw: a.Gateway, log: log}
 	a.Policies = &PolicyService{st: opts.Store, log: log, changed: a.Gateway.poke}
+	logins := opts.Logins
+	if logins == nil {
+		logins = login.Default()
+	}
+	a.Hosted = &HostedService{st: opts.Store, dbPath: opts.DBPath, log: log, logins: logins, version: opts.Version}
 	return a
 }
 
 // Bindings returns the services to bind to the UI.
 func (a *App) Bindings() []any {
-	return []any{a.Workspace, a.Gateway, a.Traffic, a.Console, a.Policies}
+	return []any{a.Workspace, a.Gateway, a.Traffic, a.Console, a.Policies, a.Hosted}
 }
 
 // Start connects the services to the UI's events and dialogs; call it once, when the

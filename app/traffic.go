@@ -10,14 +10,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/gantry-dev/gantry/core/atomicfile"
 	"github.com/gantry-dev/gantry/core/har"
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
@@ -179,19 +178,11 @@ func (s *TrafficService) WriteHAR(f TrafficFilter, path string) error {
 		return err
 	}
 	slices.Reverse(xs) // oldest first, as HAR viewers expect
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".gantry-har-*")
-	if err != nil {
+	doc := har.FromExchanges(xs, s.version)
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return har.Write(w, doc) }); err != nil {
 		return fmt.Errorf("exporting HAR to %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := har.Write(tmp, har.FromExchanges(xs, s.version)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("exporting HAR to %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // Curl returns a curl command that repeats the exchange's request against its original

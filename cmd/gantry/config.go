@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-dev/gantry/core/atomicfile"
 	"github.com/gantry-dev/gantry/core/declarative"
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/spec"
@@ -117,7 +118,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 				_, err := g.stdout.Write(b)
 				return err
 			}
-			return writeFileAtomic(out, func(w io.Writer) error {
+			return atomicfile.Write(out, 0o644, func(w io.Writer) error {
 				_, err := w.Write(b)
 				return err
 			})

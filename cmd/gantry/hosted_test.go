@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
 	"github.com/gantry-dev/gantry/core/testservice"
-	"github.com/gantry-dev/gantry/sync/server"
+	"github.com/gantry-dev/gantry/sync/server/servertest"
 )
 
 func TestHostedWorkflow(t *testing.T) {
@@ -21,20 +19,7 @@ func TestHostedWorkflow(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv(serverEnv, "")
 	t.Setenv(tokenEnv, "")
-	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(server.Options{Store: st, BootstrapToken: "root-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := srv.Bootstrap(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	ts := servertest.Start(t, servertest.Options{})
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "ws.db")

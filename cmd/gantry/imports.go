@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-dev/gantry/core/atomicfile"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/workspace"
@@ -129,7 +129,7 @@ func newAPIsCmd(g *globals) *cobra.Command {
 				_, err = g.stdout.Write(doc)
 				return err
 			}
-			if err := writeFileAtomic(out, func(w io.Writer) error { _, err := w.Write(doc); return err }); err != nil {
+			if err := atomicfile.WriteBytes(out, 0o644, doc); err != nil {
 				return fmt.Errorf("writing %s: %w", out, err)
 			}
 			fmt.Fprintf(g.stderr, "wrote %s (%d bytes)\n", out, len(doc))

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/sync/client"
+	"github.com/gantry-dev/gantry/sync/login"
 )
 
 func newLoginCmd(g *globals) *cobra.Command {
@@ -15,8 +15,9 @@ func newLoginCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "login URL",
 		Short: "Check a token against a management server and save both for later commands",
-		Long: "Save the server URL and token (from --token or $" + tokenEnv + ") in gantry/login.json in the\n" +
-			"user's config folder, readable by the user only, after checking them against the server.",
+		Long: "Save the server URL and token (from --token or $" + tokenEnv + ") after checking them against the\n" +
+			"server: the token in the OS keyring where one is available, else with the URL in\n" +
+			"gantry/login.json in the user's config folder, readable by the user only.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if token == "" {
@@ -33,16 +34,9 @@ func newLoginCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("logging in to %s: %w", args[0], err)
 			}
-			b, err := json.MarshalIndent(loginFile{Server: args[0], Token: token}, "", "  ")
+			where, p, err := login.Default().Save(args[0], token)
 			if err != nil {
 				return err
-			}
-			p, err := loginPath()
-			if err != nil {
-				return err
-			}
-			if err := writePrivateFile(p, append(b, '\n')); err != nil {
-				return fmt.Errorf("saving the login: %w", err)
 			}
 			who := "node of catalog " + me.Catalog
 			if me.User != nil {
@@ -51,7 +45,11 @@ func newLoginCmd(g *globals) *cobra.Command {
 					who += " (admin)"
 				}
 			}
-			fmt.Fprintf(g.stdout, "logged in to %s as %s; saved in %s\n", args[0], who, p)
+			saved := "saved in " + p
+			if where == login.InKeyring {
+				saved = "token saved in the OS keyring, server in " + p
+			}
+			fmt.Fprintf(g.stdout, "logged in to %s as %s; %s\n", args[0], who, saved)
 			return nil
 		},
 	}

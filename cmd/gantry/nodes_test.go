@@ -4,14 +4,12 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
-	"github.com/gantry-dev/gantry/sync/server"
+	"github.com/gantry-dev/gantry/sync/server/servertest"
 )
 
 func TestGatewayNode(t *testing.T) {
@@ -20,23 +18,7 @@ func TestGatewayNode(t *testing.T) {
 	t.Setenv(serverEnv, "")
 	t.Setenv(tokenEnv, "")
 	t.Setenv(nodeTokenEnv, "")
-	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(server.Options{Store: st, BootstrapToken: "root-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := srv.Bootstrap(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(srv)
-	ts.Config.RegisterOnShutdown(srv.CloseStreams)
-	ts.Start()
-	defer ts.Close()
-	defer srv.CloseStreams()
+	ts := servertest.Start(t, servertest.Options{})
 	db := filepath.Join(t.TempDir(), "ws.db")
 	remote := []string{"--server", ts.URL, "--token", "root-token"}
 	for _, args := range [][]string{

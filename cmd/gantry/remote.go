@@ -1,17 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/sync/client"
+	"github.com/gantry-dev/gantry/sync/login"
 )
 
 // Environment variables of the client commands.
@@ -31,74 +29,12 @@ func (f *remoteFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.token, "token", "", "bearer token (default: $"+tokenEnv+", else the one saved by gantry login)")
 }
 
-// loginFile is what `gantry login` saves.
-type loginFile struct {
-	// Server is the management server's URL.
-	Server string `json:"server"`
-	// Token is the bearer token.
-	Token string `json:"token"`
-}
+// loginPath returns where `gantry login` saves the server (and the token when there is
+// no OS keyring).
+func loginPath() (string, error) { return login.DefaultPath() }
 
-// loginPath returns where `gantry login` saves the server and token: the user's config
-// folder, gantry/login.json.
-func loginPath() (string, error) {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("locating the login file: %w", err)
-	}
-	return filepath.Join(dir, "gantry", "login.json"), nil
-}
-
-// readLogin returns the saved login; a missing file gives the zero value.
-func readLogin() (loginFile, string, error) {
-	var lf loginFile
-	p, err := loginPath()
-	if err != nil {
-		return lf, "", err
-	}
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return lf, p, nil
-	}
-	if err != nil {
-		return lf, p, fmt.Errorf("reading %s: %w", p, err)
-	}
-	if err := json.Unmarshal(b, &lf); err != nil {
-		return lf, p, fmt.Errorf("reading %s: %w", p, err)
-	}
-	return lf, p, nil
-}
-
-// writePrivateFile writes data to path with mode 0600 through a temporary file and a
-// rename, creating the folder with mode 0700.
-func writePrivateFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
+// readLogin returns the saved login; none gives the zero value.
+func readLogin() (login.Login, error) { return login.Default().Load() }
 
 // client returns a management API client from the flags, the environment or the saved
 // login, in that order, and the server URL it talks to.
@@ -111,7 +47,7 @@ func (f *remoteFlags) client(g *globals) (*client.Client, string, error) {
 		token = os.Getenv(tokenEnv)
 	}
 	if server == "" || token == "" {
-		lf, _, err := readLogin()
+		lf, err := readLogin()
 		if err != nil {
 			return nil, "", err
 		}

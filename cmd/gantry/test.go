@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/atomicfile"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
@@ -230,7 +231,7 @@ func runTest(ctx context.Context, g *globals, f testFlags, arg string) error {
 		for _, r := range out.Suites {
 			ts.Suites = append(ts.Suites, r.JUnit())
 		}
-		if err := writeFileAtomic(f.junit, func(w io.Writer) error { return junit.Write(w, ts) }); err != nil {
+		if err := atomicfile.Write(f.junit, 0o644, func(w io.Writer) error { return junit.Write(w, ts) }); err != nil {
 			return fmt.Errorf("--junit %s: %w", f.junit, err)
 		}
 	}

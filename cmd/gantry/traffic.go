@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-dev/gantry/core/atomicfile"
 	"github.com/gantry-dev/gantry/core/har"
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
@@ -130,7 +129,7 @@ func newTrafficCmd(g *globals) *cobra.Command {
 			if harPath == "-" {
 				return har.Write(g.stdout, doc)
 			}
-			if err := writeFileAtomic(harPath, func(w io.Writer) error { return har.Write(w, doc) }); err != nil {
+			if err := atomicfile.Write(harPath, 0o644, func(w io.Writer) error { return har.Write(w, doc) }); err != nil {
 				return fmt.Errorf("writing %s: %w", harPath, err)
 			}
 			fmt.Fprintf(g.stderr, "wrote %d exchange%s to %s\n", len(xs), plural(len(xs)), harPath)
@@ -162,32 +161,4 @@ func newTrafficCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(list, export, clear,
 		newTrafficTailCmd(g), newTrafficShowCmd(g), newTrafficCurlCmd(g), newTrafficReplayCmd(g))
 	return cmd
-}
-
-// writeFileAtomic writes path through a temporary file in the same folder that replaces it
-// only when everything was written and closed, so a failure never leaves a partial file.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

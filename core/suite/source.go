@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gantry-dev/gantry/core/apidef"
+	"github.com/gantry-dev/gantry/core/atomicfile"
 )
 
 // Suite is an ordered list of requests run one after the other, sharing variables.
@@ -244,23 +245,7 @@ func exists(path string) bool {
 
 // writeAtomic writes data to path through a temporary file in the same folder.
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".request-*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteBytes(path, 0o644, data); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/gantry-dev/gantry/core/atomicfile"
 	"github.com/gantry-dev/gantry/core/spec"
 	"github.com/gantry-dev/gantry/core/store"
 )
@@ -48,41 +49,11 @@ func SaveLinked(ctx context.Context, st store.APIStore, name, text string) (*Imp
 		return nil, err
 	}
 	if api.LinkedPath != "" {
-		if err := writeFileAtomic(api.LinkedPath, []byte(text)); err != nil {
+		if err := atomicfile.WriteBytes(api.LinkedPath, atomicfile.ModeOf(api.LinkedPath, 0o644), []byte(text)); err != nil {
 			return res, fmt.Errorf("saved as revision %d, but writing %s failed: %w", res.Revision.ID, api.LinkedPath, err)
 		}
 	}
 	return res, nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the same folder,
-// keeping the file's permissions.
-func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // FileChange reports an edit to a linked API's file made outside Gantry.

@@ -44,8 +44,43 @@ export function freePort() {
 export function tempWorkspace() {
   const dir = mkdtempSync(join(tmpdir(), 'gantry-e2e-'));
   const dialogs = join(dir, 'dialogs');
+  const config = join(dir, 'config');
   mkdirSync(dialogs);
-  return { dir, db: join(dir, 'workspace.db'), dialogs, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  mkdirSync(config);
+  return { dir, db: join(dir, 'workspace.db'), dialogs, config, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts `gantry server` on a SQLite database in dir at a free loopback port with a known
+ * admin token and creates the catalog "dev"; resolves to { url, token, stop, log }.
+ */
+export async function startServer(dir) {
+  const token = 'gtu_e2e-admin-token';
+  let log = '';
+  const child = spawn(CLI, ['server', '--listen', '127.0.0.1:0', '--db', join(dir, 'server.db')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GANTRY_BOOTSTRAP_TOKEN: token },
+  });
+  child.stdout.on('data', (b) => (log += b));
+  child.stderr.on('data', (b) => (log += b));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  const deadline = Date.now() + 30_000;
+  let m;
+  while (!(m = /management server on (http:\/\/[^/\s]+)\/api\/v1/.exec(log))) {
+    if (child.exitCode !== null) throw new Error(`gantry server exited with ${child.exitCode}:\n${log}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`gantry server did not start within 30 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = m[1];
+  gantry(['catalogs', 'create', 'dev', '--server', url, '--token', token]);
+  return { url, token, stop, log: () => log };
 }
 
 /** Runs the gantry CLI; throws with its output when it fails. Resolves to the elapsed ms. */
@@ -109,12 +144,15 @@ export function underXvfb(argv, env) {
  * Starts the dev desktop build on the workspace db, serving the UI at a free loopback port;
  * resolves once the page is served, to { url, stop, log }.
  */
-export async function startDevDesktop({ db, dialogs }) {
+export async function startDevDesktop({ db, dialogs, config }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const p = underXvfb([DESKTOP_DEV, '-devserver', `127.0.0.1:${port}`, '-assetdir', join(FRONTEND, 'dist')], {
     GANTRY_DB: db,
     GANTRY_DEV_DIALOG_DIR: dialogs,
+    // The login the desktop saves goes to the temporary folder, never the user's keyring.
+    XDG_CONFIG_HOME: config,
+    GANTRY_KEYRING: 'off',
   });
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -7,7 +7,7 @@
 // (default ../bin/gantry).
 
 import { join } from 'node:path';
-import { CLI, DESKTOP_DEV, gantry, PETSTORE, requireFiles, startDevDesktop, tempWorkspace } from './desktop-lib.mjs';
+import { CLI, DESKTOP_DEV, gantry, PETSTORE, requireFiles, startDevDesktop, startServer, tempWorkspace } from './desktop-lib.mjs';
 import { FRONTEND } from './lib.mjs';
 
 requireFiles([
@@ -19,10 +19,15 @@ requireFiles([
 const ws = tempWorkspace();
 let code = 1;
 let desktop;
+let server;
 try {
   gantry(['import', PETSTORE, '--name', 'petstore', '--db', ws.db]);
+  server = await startServer(ws.dir);
   desktop = await startDevDesktop(ws);
   process.env.GANTRY_E2E_URL = desktop.url;
+  // A management server with the catalog "dev" for the publish spec.
+  process.env.GANTRY_E2E_SERVER = server.url;
+  process.env.GANTRY_E2E_SERVER_TOKEN = server.token;
   // The dev build's file dialogs answer with files in this folder (see dialogs_dev.go).
   process.env.GANTRY_DEV_DIALOG_DIR = ws.dialogs;
   const { main } = await import('./run.mjs');
@@ -31,6 +36,7 @@ try {
   console.error(`e2e: ${e.message ?? e}`);
 } finally {
   await desktop?.stop();
+  await server?.stop();
   ws.remove();
 }
 if (code !== 0 && desktop) console.error(`--- desktop output ---\n${desktop.log().slice(-4000)}`);

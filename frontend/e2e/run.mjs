@@ -8,11 +8,12 @@ import { keyAuthPolicy, sendFromConsole, suiteAndContract } from './console.spec
 import design from './design.spec.mjs';
 import har from './har.spec.mjs';
 import operation from './operation.spec.mjs';
+import publish from './publish.spec.mjs';
 import { runSpecs } from './lib.mjs';
 import traffic from './traffic.spec.mjs';
 import workspace from './workspace.spec.mjs';
 
-export const specs = [workspace, design, operation, traffic, har, sendFromConsole, suiteAndContract, keyAuthPolicy];
+export const specs = [workspace, design, operation, traffic, har, sendFromConsole, suiteAndContract, keyAuthPolicy, publish];
 
 /** Runs the specs whose name contains only (all when empty) and resolves to an exit code. */
 export async function main(only) {

@@ -17,15 +17,17 @@ import { useShortcuts } from './hooks/useShortcuts';
 import { TrafficTab } from './inspector/TrafficTab';
 import { plural } from './lib/format';
 import { PoliciesTab } from './policies/PoliciesTab';
+import { CatalogsTab } from './hosted/CatalogsTab';
 import { label as keyLabel } from './lib/keys';
 
-type TabId = 'design' | 'traffic' | 'console' | 'policies';
+type TabId = 'design' | 'traffic' | 'console' | 'policies' | 'catalogs';
 
 const TABS: { id: TabId; label: string; shortcut: string }[] = [
   { id: 'design', label: 'Design', shortcut: 'Mod+1' },
   { id: 'traffic', label: 'Traffic', shortcut: 'Mod+2' },
   { id: 'console', label: 'Console', shortcut: 'Mod+3' },
   { id: 'policies', label: 'Policies', shortcut: 'Mod+4' },
+  { id: 'catalogs', label: 'Catalogs', shortcut: 'Mod+5' },
 ];
 
 const LISTEN_KEY = 'gantry.listen';
@@ -47,6 +49,8 @@ export function App() {
   const [selected, setSelected] = useState('');
   const [tab, setTab] = useState<TabId>(storedTab);
   const [listen, setListen] = useState(() => localStorage.getItem(LISTEN_KEY) || DEFAULT_LISTEN);
+  // "" serves every API; an API's name serves that API alone (while it is the selected one).
+  const [scope, setScope] = useState('');
   const [importing, setImporting] = useState(false);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
   const [pending, setPending] = useState<Pending>(null);
@@ -54,7 +58,7 @@ export function App() {
   const [dbPath, setDbPath] = useState('');
   const [session, state] = useSession(workspace, selected);
   const tabIds = useId();
-  const tabRefs = useRef<Record<TabId, HTMLButtonElement | null>>({ design: null, traffic: null, console: null, policies: null });
+  const tabRefs = useRef<Record<TabId, HTMLButtonElement | null>>({ design: null, traffic: null, console: null, policies: null, catalogs: null });
 
   useEffect(() => {
     workspace.Info().then(
@@ -189,11 +193,12 @@ export function App() {
   useShortcuts({
     'Mod+S': save,
     'Mod+I': () => void runImport(),
-    'Mod+Enter': () => void gw.toggle(listen),
+    'Mod+Enter': () => void gw.toggle(listen, scope && scope === selected ? [scope] : []),
     'Mod+1': () => setTab('design'),
     'Mod+2': () => setTab('traffic'),
     'Mod+3': () => setTab('console'),
     'Mod+4': () => setTab('policies'),
+    'Mod+5': () => setTab('catalogs'),
   });
 
   const onTabKey = (e: KeyboardEvent) => {
@@ -278,6 +283,9 @@ export function App() {
         <div role="tabpanel" id={`${tabIds}-panel-policies`} aria-labelledby={`${tabIds}-tab-policies`} hidden={tab !== 'policies'} className="tabpanel">
           {tab === 'policies' && <PoliciesTab api={current} />}
         </div>
+        <div role="tabpanel" id={`${tabIds}-panel-catalogs`} aria-labelledby={`${tabIds}-tab-catalogs`} hidden={tab !== 'catalogs'} className="tabpanel">
+          {tab === 'catalogs' && <CatalogsTab />}
+        </div>
       </main>
       <StatusBar
         status={gw.status}
@@ -285,7 +293,10 @@ export function App() {
         error={gw.error}
         listen={listen}
         onListen={setListen}
-        onToggle={() => void gw.toggle(listen)}
+        selectedApi={selected ?? ''}
+        scope={scope === selected ? scope : ''}
+        onScope={setScope}
+        onToggle={() => void gw.toggle(listen, scope && scope === selected ? [scope] : [])}
         onDismissError={gw.clearError}
         workspacePath={dbPath}
       />

@@ -565,6 +565,121 @@ export interface PoliciesAPI {
   DeleteConsumer(name: string): Promise<void>;
 }
 
+// Hosted management server: login, catalogs, publishing (app/hosted.go).
+
+export interface HostedStatus {
+  server: string;
+  user: string;
+  admin: boolean;
+  loggedIn: boolean;
+  /** Where the token is kept: the OS keyring, a file readable by the user only, or nowhere. */
+  storage: 'keyring' | 'file' | '';
+  /** Why a saved login does not work; "" if none. */
+  error: string;
+}
+
+export interface HostedCatalog {
+  name: string;
+  baseUrl: string;
+  sequence: number;
+}
+
+/** One difference between a catalog's current spec and the local one. */
+export interface PublishChange {
+  breaking: boolean;
+  level: string;
+  id: string;
+  operation: string;
+  path: string;
+  /** JSON pointer of the operation, e.g. #/paths/~1pets/get; "" for document-level changes. */
+  pointer: string;
+  /** file:line:column; "" if unknown. */
+  location: string;
+  text: string;
+}
+
+export interface PublishCheck {
+  api: string;
+  catalog: string;
+  currentRevision: number;
+  currentPublishedBy: string;
+  baseRevision: number;
+  /** The catalog moved past the local copy's base: pull before publishing. */
+  stale: boolean;
+  /** The catalog has this content already. */
+  unchanged: boolean;
+  changes: PublishChange[];
+  breaking: number;
+}
+
+export interface PublishResult {
+  api: string;
+  catalog: string;
+  revision: number;
+  created: boolean;
+  changes: PublishChange[];
+  breaking: number;
+}
+
+/** An API's state in one catalog. */
+export interface CatalogStatus {
+  catalog: string;
+  revision: number;
+  state: string;
+  baseRevision: number;
+  stale: boolean;
+  changed: boolean;
+}
+
+export interface CatalogRevision {
+  number: number;
+  hash: string;
+  publishedBy: string;
+  publishedAt: string;
+  reason: string;
+  breaking: number;
+  promotedFrom: string;
+  promotedRevision: number;
+}
+
+export interface CatalogAPIView {
+  name: string;
+  revision: number;
+  state: string;
+  publishedBy: string;
+  updatedAt: string;
+  revisions: CatalogRevision[];
+}
+
+export interface CatalogNode {
+  id: string;
+  version: string;
+  sequence: number;
+  revisions: { api: string; revision: number }[];
+  addr: string;
+  error: string;
+  lastSeen: string;
+  behind: boolean;
+}
+
+export interface CatalogView {
+  catalog: HostedCatalog;
+  apis: CatalogAPIView[];
+  nodes: CatalogNode[];
+}
+
+export interface HostedAPI {
+  Login(server: string, token: string): Promise<HostedStatus>;
+  Logout(): Promise<HostedStatus>;
+  Status(): Promise<HostedStatus>;
+  Catalogs(): Promise<HostedCatalog[]>;
+  CheckPublish(api: string, catalog: string): Promise<PublishCheck>;
+  /** Rejects with a message starting "stale-revision:" (409) or "breaking-changes:" (422) when refused. */
+  Publish(api: string, catalog: string, allowBreaking: boolean, reason: string): Promise<PublishResult>;
+  APIStatus(api: string): Promise<CatalogStatus[]>;
+  CatalogView(catalog: string): Promise<CatalogView>;
+}
+
 /** Live events from Go and their payloads. */
 export interface EventMap {
   'import:progress': ImportProgress;
@@ -597,6 +712,7 @@ export interface Backend {
   traffic: TrafficAPI;
   console: ConsoleAPI;
   policies: PoliciesAPI;
+  hosted: HostedAPI;
   events: Events;
   platform: Platform;
 }
@@ -696,6 +812,18 @@ function normalizePolicyResult(r: PolicyResult): PolicyResult {
   return { ...r, issues: arr(r.issues), policies: normalizePolicies(r.policies) };
 }
 
+export function normalizeHostedStatus(s: HostedStatus): HostedStatus {
+  return { ...s, server: s.server ?? '', user: s.user ?? '', storage: s.storage ?? '', error: s.error ?? '' };
+}
+
+export function normalizeCatalogView(v: CatalogView): CatalogView {
+  return {
+    catalog: v.catalog,
+    apis: arr(v.apis).map((a) => ({ ...a, revisions: arr(a.revisions) })),
+    nodes: arr(v.nodes).map((n) => ({ ...n, revisions: arr(n.revisions) })),
+  };
+}
+
 /** The message of whatever a rejected call threw (Wails rejects with a string). */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
@@ -725,6 +853,7 @@ interface WailsBindings {
     TrafficService: TrafficAPI;
     ConsoleService: ConsoleAPI;
     PolicyService: PoliciesAPI;
+    HostedService: HostedAPI;
   };
 }
 
@@ -763,6 +892,7 @@ export function createWailsBackend(w: WailsWindow): Backend {
   const tr = go.app.TrafficService;
   const cs = go.app.ConsoleService;
   const ps = go.app.PolicyService;
+  const hs = go.app.HostedService;
 
   const workspace: WorkspaceAPI = {
     Info: () => call(() => ws.Info()),
@@ -836,6 +966,23 @@ export function createWailsBackend(w: WailsWindow): Backend {
     DeleteConsumer: (name) => call(() => ps.DeleteConsumer(name)),
   };
 
+  const hosted: HostedAPI = {
+    Login: async (server, token) => normalizeHostedStatus(await call(() => hs.Login(server, token))),
+    Logout: async () => normalizeHostedStatus(await call(() => hs.Logout())),
+    Status: async () => normalizeHostedStatus(await call(() => hs.Status())),
+    Catalogs: async () => arr(await call(() => hs.Catalogs())),
+    CheckPublish: async (api, catalog) => {
+      const r = await call(() => hs.CheckPublish(api, catalog));
+      return { ...r, changes: arr(r.changes) };
+    },
+    Publish: async (api, catalog, allow, reason) => {
+      const r = await call(() => hs.Publish(api, catalog, allow, reason));
+      return { ...r, changes: arr(r.changes) };
+    },
+    APIStatus: async (api) => arr(await call(() => hs.APIStatus(api))),
+    CatalogView: async (catalog) => normalizeCatalogView(await call(() => hs.CatalogView(catalog))),
+  };
+
   const events: Events = {
     on(name, cb) {
       return rt.EventsOn(name, (payload: unknown) => {
@@ -860,7 +1007,7 @@ export function createWailsBackend(w: WailsWindow): Backend {
     },
   };
 
-  return { kind: 'wails', workspace, gateway, traffic, console: consoleApi, policies, events, platform };
+  return { kind: 'wails', workspace, gateway, traffic, console: consoleApi, policies, hosted, events, platform };
 }
 
 /** Normalizes an event payload as it comes off the Wails bus. */

@@ -19,6 +19,7 @@ import type {
 import { analyze } from './fake/check';
 import { connectBridge, type Bridge } from './fake/bridge';
 import { createFakeConsole } from './fake/console';
+import { createFakeHosted, type FakeHostedControls } from './fake/hosted';
 import { renderSpecDocs } from './fake/markdown';
 import { deleteOperation, readOperation, writeOperation } from './fake/operation';
 import { mockAnswer, rowOf, sampleExchange, exchangeFrom } from './fake/mock';
@@ -52,7 +53,7 @@ export interface FakeControls {
   exchanges(): readonly ExchangeDetail[];
 }
 
-export type FakeBackend = Backend & { fake: FakeControls };
+export type FakeBackend = Backend & { fake: FakeControls & FakeHostedControls };
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const LISTEN_RE = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
@@ -259,10 +260,13 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     emit,
   });
 
+  const fakeHosted = createFakeHosted({ enter, specText: (api) => latest(mustGet(api)) });
+
   const backend: FakeBackend = {
     kind: 'fake',
     console: fakeConsole.console,
     policies: fakeConsole.policies,
+    hosted: fakeHosted.hosted,
     workspace: {
       async Info() {
         await enter('Info');
@@ -484,6 +488,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       },
       emit,
       exchanges: () => exchanges,
+      ...fakeHosted.controls,
     },
   };
   return backend;

@@ -4,13 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
 	"github.com/gantry-dev/gantry/sync/protocol"
-	"github.com/gantry-dev/gantry/sync/server"
+	"github.com/gantry-dev/gantry/sync/server/servertest"
 )
 
 const spec1 = `openapi: 3.0.3
@@ -29,21 +27,8 @@ var spec2 = strings.Replace(spec1, "    delete:\n      operationId: deletePets\n
 
 func newClient(t *testing.T) *Client {
 	t.Helper()
-	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(server.Options{Store: st, BootstrapToken: "secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := srv.Bootstrap(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	c, err := New(ts.URL, "secret", Options{})
+	srv := servertest.Start(t, servertest.Options{Token: "secret"})
+	c, err := New(srv.URL, srv.Token, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

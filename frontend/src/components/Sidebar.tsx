@@ -1,6 +1,7 @@
 import type { APISummary, ImportProgress } from '../api';
 import { label as keyLabel } from '../lib/keys';
 import { plural } from '../lib/format';
+import { PublishedBadges } from '../hosted/PublishedBadges';
 import { Icon } from './Icon';
 import { Listbox } from './Listbox';
 
@@ -123,6 +124,7 @@ export function Sidebar(p: SidebarProps) {
             <div className="api-meta">
               {plural(a.operations, 'op')} · rev {a.latestRevision}
             </div>
+            <PublishedBadges api={a.name} revision={a.latestRevision} />
           </div>
         )}
       />

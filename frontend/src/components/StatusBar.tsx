@@ -11,6 +11,11 @@ export interface StatusBarProps {
   error: string;
   listen: string;
   onListen(v: string): void;
+  /** The selected API, offered as the only one to serve; "" when none is selected. */
+  selectedApi?: string;
+  /** "" serves every API of the workspace, else only the API of that name. */
+  scope?: string;
+  onScope?(scope: string): void;
   onToggle(): void;
   onDismissError(): void;
   workspacePath: string;
@@ -47,6 +52,15 @@ export function StatusBar(p: StatusBarProps) {
           <span id="gw-listen-help" hidden>
             Host and port the gateway listens on, for example 127.0.0.1:4010
           </span>
+          {p.onScope && (
+            <label className="gw-scope">
+              <span>Serve</span>
+              <select value={p.scope ?? ''} onChange={(e) => p.onScope?.(e.target.value)} disabled={s.running || p.busy}>
+                <option value="">All APIs</option>
+                {p.selectedApi && <option value={p.selectedApi}>Only {p.selectedApi}</option>}
+              </select>
+            </label>
+          )}
           <button type="submit" className={`btn btn-small ${s.running ? '' : 'btn-primary'}`} disabled={p.busy} title={keyLabel('Mod+Enter')}>
             <Icon name={s.running ? 'stop' : 'play'} /> {s.running ? 'Stop gateway' : 'Start gateway'}
           </button>

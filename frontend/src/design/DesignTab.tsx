@@ -12,6 +12,7 @@ import { DocsPreview } from './DocsPreview';
 import { newOperation, OperationDialog } from './OperationDialog';
 import { Outline } from './Outline';
 import { ProblemsPanel } from './ProblemsPanel';
+import { PublishDialog } from '../hosted/PublishDialog';
 import type { SessionState, SpecSession } from './session';
 
 export interface DesignTabProps {
@@ -30,6 +31,7 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
   const [docsOpen, setDocsOpen] = useState(() => localStorage.getItem(DOCS_KEY) !== 'false');
   const [form, setForm] = useState<{ from: OperationKey | null; op: Operation } | null>(null);
   const [deleting, setDeleting] = useState<OutlineItem | null>(null);
+  const [publishing, setPublishing] = useState(false);
   const sessionRef = useRef(session);
   sessionRef.current = session;
 
@@ -137,6 +139,9 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
             <CopyButton text={mock.baseURL} label="Copy mock base URL" />
           </span>
         )}
+        <button type="button" className="btn btn-small" onClick={() => setPublishing(true)} title="Publish this API to a catalog of the management server">
+          Publish
+        </button>
         <button type="button" className="btn btn-small" onClick={() => void link()} title={state.linkedPath ? `Stop following ${state.linkedPath}` : 'Follow a spec file on disk'}>
           <Icon name={state.linkedPath ? 'unlink' : 'link'} /> {state.linkedPath ? 'Unlink file' : 'Link file…'}
         </button>
@@ -231,6 +236,7 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
         checkError={state.checkError}
         onJump={onJumpToProblem}
       />
+      {publishing && <PublishDialog api={api.name} onClose={() => setPublishing(false)} />}
     </div>
   );
 }

@@ -12,9 +12,10 @@ export interface GatewayState {
   busy: boolean;
   /** Why the last Start/Stop failed ("" when it did not). */
   error: string;
-  start(listen: string): Promise<void>;
+  /** Starts the gateway on listen for the named APIs (every API when apis is empty). */
+  start(listen: string, apis?: string[]): Promise<void>;
   stop(): Promise<void>;
-  toggle(listen: string): Promise<void>;
+  toggle(listen: string, apis?: string[]): Promise<void>;
   clearError(): void;
 }
 
@@ -48,9 +49,12 @@ export function useGateway(): GatewayState {
     }
   }, []);
 
-  const start = useCallback((listen: string) => run(() => gateway.Start(listen.trim(), [])), [gateway, run]);
+  const start = useCallback((listen: string, apis: string[] = []) => run(() => gateway.Start(listen.trim(), apis)), [gateway, run]);
   const stop = useCallback(() => run(() => gateway.Stop()), [gateway, run]);
-  const toggle = useCallback((listen: string) => (status.running ? stop() : start(listen)), [status.running, start, stop]);
+  const toggle = useCallback(
+    (listen: string, apis: string[] = []) => (status.running ? stop() : start(listen, apis)),
+    [status.running, start, stop],
+  );
   const clearError = useCallback(() => setError(''), []);
 
   return { status, busy, error, start, stop, toggle, clearError };

@@ -1,0 +1,72 @@
+// @vitest-environment jsdom
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { renderWithFake } from '../test/render';
+
+async function openPetstore() {
+  const r = renderWithFake();
+  const list = screen.getByRole('listbox', { name: 'APIs' });
+  await r.user.click(await within(list).findByRole('option', { name: /petstore/ }));
+  await screen.findByRole('textbox', { name: 'Spec of petstore' });
+  return r;
+}
+
+describe('publishing', () => {
+  it('logs in, publishes, then refuses a breaking change until allowed with a reason', async () => {
+    const r = await openPetstore();
+    await r.user.click(screen.getByRole('button', { name: 'Publish' }));
+    const login = await screen.findByRole('dialog', { name: 'Log in to a management server' });
+    await r.user.type(within(login).getByLabelText('Token'), 'wrong');
+    await r.user.click(within(login).getByRole('button', { name: 'Log in' }));
+    expect(await within(login).findByRole('alert')).toHaveTextContent('401');
+    await r.user.clear(within(login).getByLabelText('Token'));
+    await r.user.type(within(login).getByLabelText('Token'), 'secret');
+    await r.user.click(within(login).getByRole('button', { name: 'Log in' }));
+
+    const dlg = await screen.findByRole('dialog', { name: 'Publish petstore' });
+    expect(within(dlg).getByLabelText('Target catalog')).toHaveValue('dev');
+    expect(await within(dlg).findByText(/petstore is new to dev/)).toBeInTheDocument();
+    await r.user.click(within(dlg).getByRole('button', { name: 'Publish to dev' }));
+    expect(await within(dlg).findByText('Published revision 1 of petstore to dev.')).toBeInTheDocument();
+    await r.user.click(within(dlg).getByRole('button', { name: 'Close' }));
+    const row = within(screen.getByRole('listbox', { name: 'APIs' })).getByRole('option', { name: /petstore/ });
+    expect(await within(row).findByLabelText('Published: dev revision 1')).toBeInTheDocument();
+
+    // Drop a path and save: a breaking change.
+    const text = (await r.backend.workspace.Document('petstore')).text;
+    const i = text.indexOf('  /pets/{id}:');
+    const j = text.indexOf('\ncomponents:', i) + 1;
+    await r.backend.workspace.Save('petstore', text.slice(0, i) + text.slice(j));
+    await r.user.click(screen.getByRole('button', { name: 'Publish' }));
+    const d2 = await screen.findByRole('dialog', { name: 'Publish petstore' });
+    const changes = await within(d2).findByRole('list', { name: 'Changes' });
+    const first = within(changes).getAllByRole('listitem')[0];
+    expect(first).toHaveTextContent('breaking');
+    expect(first).toHaveTextContent('/pets/{id}');
+    expect(first).toHaveTextContent('#/paths/~1pets~1{id}');
+    await r.user.click(within(d2).getByRole('button', { name: 'Publish to dev' }));
+    expect(await within(d2).findByRole('alert')).toHaveTextContent('breaking-changes');
+    await r.user.click(within(d2).getByRole('checkbox', { name: 'Allow breaking changes' }));
+    expect(within(d2).getByRole('button', { name: 'Publish to dev' })).toBeDisabled();
+    await r.user.type(within(d2).getByRole('textbox', { name: /Reason/ }), 'v2 cleanup');
+    await r.user.click(within(d2).getByRole('button', { name: 'Publish to dev' }));
+    expect(await within(d2).findByText('Published revision 2 of petstore to dev.')).toBeInTheDocument();
+  });
+
+  it('marks a stale local copy and lists catalogs with revisions and nodes', async () => {
+    const r = await openPetstore();
+    r.backend.fake.loginAs('admin');
+    const text = (await r.backend.workspace.Document('petstore')).text;
+    r.backend.fake.publishElsewhere('prod', 'petstore', text + '\n# elsewhere\n');
+    await r.user.click(screen.getByRole('tab', { name: 'Catalogs' }));
+    const cat = await screen.findByLabelText('Catalog');
+    await r.user.selectOptions(cat, 'prod');
+    expect(await screen.findByRole('table', { name: 'Revisions of petstore' })).toHaveTextContent('someone-else');
+    expect(screen.getByRole('table', { name: 'Nodes' })).toHaveTextContent('prod-node-1');
+    await r.user.click(screen.getByRole('tab', { name: 'Design' }));
+    await r.user.click(screen.getByRole('button', { name: 'Publish' }));
+    const dlg = await screen.findByRole('dialog', { name: 'Publish petstore' });
+    await r.user.selectOptions(within(dlg).getByLabelText('Target catalog'), 'prod');
+    await waitFor(() => expect(within(dlg).getByRole('alert')).toHaveTextContent(/Stale/));
+  });
+});
