@@ -81,7 +81,7 @@ func New(opts Options) *App {
 	if logins == nil {
 		logins = login.Default()
 	}
-	a.Hosted = &HostedService{st: opts.Store, dbPath: opts.DBPath, log: log, logins: logins, version: opts.Version}
+	a.Hosted = &HostedService{st: opts.Store, dbPath: opts.DBPath, log: log, logins: logins, version: opts.Version, changed: a.Workspace.afterChange}
 	return a
 }
 
@@ -98,6 +98,7 @@ func (a *App) Start(ctx context.Context, ev Events, dlg Dialogs) {
 	a.Gateway.ev = ev
 	a.Traffic.ev, a.Traffic.dlg = ev, dlg
 	a.Policies.ev = ev
+	a.Hosted.ev = ev
 	a.Traffic.follow(ctx, a.recorder)
 	a.Workspace.follow(ctx)
 }

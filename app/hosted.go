@@ -8,12 +8,14 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/sync/client"
 	"github.com/gantry-dev/gantry/sync/login"
 	"github.com/gantry-dev/gantry/sync/protocol"
+	"github.com/gantry-dev/gantry/sync/pull"
 )
 
 // hostedTimeout bounds one call to the management server (a publish is checked for
@@ -30,6 +32,11 @@ type HostedService struct {
 	log     *slog.Logger
 	logins  *login.Store
 	version string
+	ev      Events
+	// changed tells the workspace (and through it the gateway and the UI) that APIs changed.
+	changed func()
+	// pullMu keeps two pulls from interleaving their writes to the workspace.
+	pullMu sync.Mutex
 }
 
 // HostedStatus says which server the desktop is logged in to.
@@ -397,6 +404,44 @@ func (s *HostedService) Publish(api, catalog string, allowBreaking bool, reason 
 	s.log.Info("published", "api", api, "catalog", catalog, "revision", resp.Revision.Number, "created", resp.Created)
 	return PublishResult{API: api, Catalog: catalog, Revision: resp.Revision.Number, Created: resp.Created,
 		Changes: changesOf(resp.Changes), Breaking: resp.Breaking}, nil
+}
+
+// PullResult is what pulling one API did: Outcome "added", "updated", "up-to-date",
+// "kept-local" (with the Reason local work was kept) or "failed" (with the Error).
+type PullResult = pull.Result
+
+// Pull brings the catalog's APIs (all of them when apis is empty) into the workspace with
+// their gateway settings, never discarding local work (see gantry pull). An API that could
+// not be pulled has Outcome "failed" and its Error; the error is for the catalog as a whole.
+func (s *HostedService) Pull(catalog string, apis []string) ([]PullResult, error) {
+	c, server, err := s.session()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hostedTimeout)
+	defer cancel()
+	s.pullMu.Lock()
+	results, err := pull.Pull(ctx, c, s.st, catalog, pull.Options{Server: server, DBPath: s.dbPath, APIs: apis})
+	s.pullMu.Unlock()
+	if results == nil {
+		results = []PullResult{}
+	}
+	for _, r := range results {
+		if r.Outcome == pull.Added || r.Outcome == pull.Updated {
+			if s.changed != nil {
+				s.changed()
+			}
+			if s.ev != nil {
+				s.ev.Emit("policies:changed", PolicyChange{API: r.API})
+			}
+			break
+		}
+	}
+	s.log.Info("pulled", "catalog", catalog, "apis", len(results), "err", err)
+	if len(results) > 0 {
+		return results, nil // failures are in their results, next to what was pulled
+	}
+	return results, err
 }
 
 // APIStatus returns the API's published revision in every catalog that has it, and

@@ -225,4 +225,30 @@ func TestHostedPublish(t *testing.T) {
 	if _, err := h.CatalogView("nope"); err == nil {
 		t.Fatal("unknown catalog viewed")
 	}
+
+	// Pull: the local edit is kept and revision 3 becomes its base; then the publish goes
+	// through. A second desktop gets the API, settings included, and the UI hears of it.
+	pr, err := h.Pull("dev", nil)
+	if err != nil || len(pr) != 1 || pr[0].Outcome != "kept-local" || pr[0].Revision != 3 {
+		t.Fatalf("pull over a local edit: %+v %v", pr, err)
+	}
+	if res, err := h.Publish("pets", "dev", true, "restore /pets/{id}"); err != nil || res.Revision != 4 {
+		t.Fatalf("publish after the pull: %+v %v", res, err)
+	}
+	b, _ := newHostedApp(t, h.logins)
+	ev := &events{}
+	b.Hosted.ev, b.Workspace.ev = ev, ev
+	pr, err = b.Hosted.Pull("dev", []string{"pets", "nope"})
+	if err != nil || len(pr) != 2 || pr[0].Outcome != "added" || pr[0].Revision != 4 || pr[1].Outcome != "failed" || !strings.Contains(pr[1].Error, "404") {
+		t.Fatalf("pull into a new desktop: %+v %v", pr, err)
+	}
+	if list, err := b.Workspace.ListAPIs(); err != nil || len(list) != 1 || list[0].Name != "pets" {
+		t.Fatalf("APIs after the pull: %+v %v", list, err)
+	}
+	if ev.count("apis:changed") == 0 || ev.count("policies:changed") == 0 {
+		t.Errorf("events after the pull: %v", ev.got)
+	}
+	if s, err := b.Hosted.APIStatus("pets"); err != nil || len(s) != 1 || s[0].Revision != 4 || s[0].Stale || s[0].Changed {
+		t.Fatalf("status of the pulled copy: %+v %v", s, err)
+	}
 }

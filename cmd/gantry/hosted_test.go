@@ -90,8 +90,36 @@ func TestHostedWorkflow(t *testing.T) {
 	}
 	gantry(t, db, "import", v2, "--name", "swagger-petstore")
 	code, _, errOut := gantry(t, db, "publish", "swagger-petstore", "--catalog", "dev", "--base", "1")
-	if code != 1 || !strings.Contains(errOut, "409") || !strings.Contains(errOut, "revision 2, published by admin") {
+	if code != 1 || !strings.Contains(errOut, "409") || !strings.Contains(errOut, "revision 2, published by admin") || !strings.Contains(errOut, "gantry pull --catalog dev swagger-petstore") {
 		t.Errorf("stale publish: exit %d: %s", code, errOut)
+	}
+
+	// Pull: into a second workspace, then over local work in the first.
+	db2 := filepath.Join(dir, "ws2.db")
+	pulls := []struct {
+		name     string
+		db       string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"pull into a new workspace", db2, []string{"pull", "--catalog", "prod"}, 0, "swagger-petstore: added revision 1 of prod, 2 operations"},
+		{"pull again", db2, []string{"pull", "--catalog", "prod"}, 0, "swagger-petstore: up to date with revision 1 of prod"},
+		{"pull over local changes", db, []string{"pull", "--catalog", "dev", "swagger-petstore"}, 0, "swagger-petstore: local changes kept (the local copy changed since revision 2 was published or pulled); revision 2 of dev is the base"},
+		{"publish on the pulled base", db, []string{"publish", "swagger-petstore", "--catalog", "dev"}, 0, "revision 3 of swagger-petstore published to dev; 1 change, 0 breaking"},
+		{"pull an API the catalog lacks", db, []string{"pull", "--catalog", "dev", "nope"}, 1, "pulling nope from dev"},
+		{"pull without a catalog", db, []string{"pull"}, 1, `required flag(s) "catalog" not set`},
+	}
+	for _, p := range pulls {
+		t.Run(p.name, func(t *testing.T) {
+			code, out, errOut := gantry(t, p.db, p.args...)
+			if code != p.wantCode || !strings.Contains(out+errOut, p.want) {
+				t.Errorf("exit %d, want %d and %q\nstdout: %s\nstderr: %s", code, p.wantCode, p.want, out, errOut)
+			}
+		})
+	}
+	if code, out, _ := gantry(t, db2, "apis", "list"); code != 0 || !strings.Contains(out, "swagger-petstore") {
+		t.Errorf("the pulled API is not listed: %s", out)
 	}
 }
 

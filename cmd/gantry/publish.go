@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/spf13/cobra"
 
@@ -55,6 +57,10 @@ func newPublishCmd(g *globals) *cobra.Command {
 			req.AllowBreaking, req.Reason = allowBreaking, reason
 			resp, err := c.Publish(ctx, catalog, name, *req)
 			if err != nil {
+				var ce *client.Error
+				if errors.As(err, &ce) && ce.Status == http.StatusConflict {
+					fmt.Fprintf(g.stderr, "the catalog moved on: `gantry pull --catalog %s %s` makes its revision the base (keeping local changes), then publish again\n", catalog, name)
+				}
 				return remoteError(g, fmt.Sprintf("publishing %s to %s", name, catalog), err)
 			}
 			if err := client.RecordBase(dbPath, server, catalog, name, resp.Revision); err != nil {

@@ -80,6 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newLoginCmd(g),
 		newCatalogsCmd(g),
 		newPublishCmd(g),
+		newPullCmd(g),
 		newPromoteCmd(g),
 		newAuditCmd(g),
 		newNodesCmd(g),

@@ -30,6 +30,11 @@ export default {
         assert(api.revision === 1 && api.state === 'published', `dev holds revision 1, published: ${JSON.stringify(api)}`);
         assert(revision.bundle?.files?.some((f) => f.content.includes('Swagger Petstore')), 'the revision holds the spec the desktop had');
       }
+      // The Catalogs tab shows the revision and pulls it back: the workspace has it already.
+      await page.getByRole('tab', { name: 'Catalogs' }).click();
+      await page.getByRole('table', { name: 'Revisions of petstore' }).waitFor();
+      await page.getByRole('button', { name: 'Pull petstore into the workspace' }).click();
+      await page.getByRole('list', { name: 'Pull results' }).getByText('petstore: already revision 1 of dev').waitFor();
       assert(errors.length === 0, `no page errors: ${errors.join('; ')}`);
     } finally {
       await context.close();

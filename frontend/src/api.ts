@@ -678,6 +678,20 @@ export interface HostedAPI {
   Publish(api: string, catalog: string, allowBreaking: boolean, reason: string): Promise<PublishResult>;
   APIStatus(api: string): Promise<CatalogStatus[]>;
   CatalogView(catalog: string): Promise<CatalogView>;
+  /** Brings the catalog's APIs (all when apis is empty) into the workspace; local work is kept. */
+  Pull(catalog: string, apis: string[]): Promise<PullResult[]>;
+}
+
+/** What pulling one API did (sync/pull.Result). */
+export interface PullResult {
+  api: string;
+  catalog: string;
+  revision: number;
+  state: string;
+  outcome: 'added' | 'updated' | 'up-to-date' | 'kept-local' | 'failed';
+  reason?: string;
+  operations: number;
+  error?: string;
 }
 
 /** Live events from Go and their payloads. */
@@ -981,6 +995,7 @@ export function createWailsBackend(w: WailsWindow): Backend {
     },
     APIStatus: async (api) => arr(await call(() => hs.APIStatus(api))),
     CatalogView: async (catalog) => normalizeCatalogView(await call(() => hs.CatalogView(catalog))),
+    Pull: async (catalog, apis) => arr(await call(() => hs.Pull(catalog, apis))),
   };
 
   const events: Events = {

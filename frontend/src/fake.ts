@@ -260,7 +260,20 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
     emit,
   });
 
-  const fakeHosted = createFakeHosted({ enter, specText: (api) => latest(mustGet(api)) });
+  const fakeHosted = createFakeHosted({
+    enter,
+    specText: (api) => latest(mustGet(api)),
+    storeSpec: (api, text) => {
+      const a = apis.get(api);
+      if (a) {
+        a.revisions.push(text);
+        a.updatedAt = new Date().toISOString();
+      } else put(api, text);
+      emit('apis:changed', undefined);
+      reloadGateway();
+    },
+    operationsOf: (text) => analyze(text, 'openapi.yaml').outline.length,
+  });
 
   const backend: FakeBackend = {
     kind: 'fake',

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/workspace"
 	"github.com/gantry-dev/gantry/sync/login"
 	"github.com/gantry-dev/gantry/sync/protocol"
 )
@@ -45,13 +46,8 @@ func LocalBundle(ctx context.Context, ws Workspace, api string) (*store.Bundle, 
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if gc != nil {
-		for _, a := range gc.APIs {
-			if a.API == api {
-				b.Settings = SettingsOf(a)
-				break
-			}
-		}
+	if a := workspace.ConfiguredAPI(gc, api); a != nil {
+		b.Settings = SettingsOf(*a)
 	}
 	return b, nil
 }

@@ -1,10 +1,12 @@
 // The fake management server: catalogs dev and prod, a login that accepts any token but
 // "wrong", and publishes checked for removed paths (the fake's idea of a breaking change).
 
-import type { CatalogNode, CatalogRevision, CatalogStatus, HostedAPI, HostedStatus, PublishChange, PublishCheck } from '../api';
+import type { CatalogNode, CatalogRevision, CatalogStatus, HostedAPI, HostedStatus, PublishChange, PublishCheck, PullResult } from '../api';
 
 interface Published {
   text: string;
+  /** The spec text of each revision, oldest first. */
+  texts: string[];
   revisions: CatalogRevision[];
 }
 
@@ -17,7 +19,12 @@ export interface FakeHostedControls {
 
 export interface FakeHostedDeps {
   enter(method: string): Promise<void>;
+  /** The workspace API's newest text; throws when there is no such API. */
   specText(api: string): string;
+  /** Stores text as the workspace API's newest revision, creating the API if needed. */
+  storeSpec(api: string, text: string): void;
+  /** How many operations the spec text has. */
+  operationsOf(text: string): number;
 }
 
 const SERVER = 'http://127.0.0.1:9090';
@@ -59,7 +66,14 @@ function diff(before: string | undefined, after: string): PublishChange[] {
 }
 
 export function createFakeHosted(deps: FakeHostedDeps): { hosted: HostedAPI; controls: FakeHostedControls } {
-  const { enter, specText } = deps;
+  const { enter, specText, storeSpec, operationsOf } = deps;
+  const localText = (api: string): string | undefined => {
+    try {
+      return specText(api);
+    } catch {
+      return undefined;
+    }
+  };
   let status: HostedStatus = { server: '', user: '', admin: false, loggedIn: false, storage: '', error: '' };
   const catalogs = new Map<string, Map<string, Published>>([
     ['dev', new Map()],
@@ -82,9 +96,10 @@ export function createFakeHosted(deps: FakeHostedDeps): { hosted: HostedAPI; con
   };
   const publishTo = (cat: string, api: string, text: string, by: string, reason: string, breaking: number) => {
     const c = catalog(cat);
-    const p = c.get(api) ?? { text: '', revisions: [] };
+    const p = c.get(api) ?? { text: '', texts: [], revisions: [] };
     const n = p.revisions.length + 1;
     p.text = text;
+    p.texts.push(text);
     p.revisions = [{ number: n, hash: `sha256:${n}${api}`, publishedBy: by, publishedAt: new Date().toISOString(), reason, breaking, promotedFrom: '', promotedRevision: 0 }, ...p.revisions];
     c.set(api, p);
     return n;
@@ -180,6 +195,39 @@ export function createFakeHosted(deps: FakeHostedDeps): { hosted: HostedAPI; con
           .map(([name, p]) => ({ name, revision: p.revisions.length, state: 'published', publishedBy: p.revisions[0]?.publishedBy ?? '', updatedAt: p.revisions[0]?.publishedAt ?? '', revisions: p.revisions.map((r) => ({ ...r })) })),
         nodes: (nodes[cat] ?? []).map((n) => ({ ...n, sequence: n.sequence, behind: n.sequence < seq, revisions: [...n.revisions] })),
       };
+    },
+    async Pull(cat, names) {
+      await enter('Pull');
+      mustLogin();
+      const apis = catalog(cat);
+      const out: PullResult[] = [];
+      for (const api of names.length > 0 ? names : [...apis.keys()].sort()) {
+        const p = apis.get(api);
+        if (!p) {
+          out.push({ api, catalog: cat, revision: 0, state: '', outcome: 'failed', operations: 0, error: `pulling ${api} from ${cat}: server answered 404: API "${api}" in catalog "${cat}": not found` });
+          continue;
+        }
+        const n = p.revisions.length;
+        const local = localText(api);
+        const base = bases.get(key(cat, api)) ?? 0;
+        const r: PullResult = { api, catalog: cat, revision: n, state: 'published', outcome: 'up-to-date', operations: operationsOf(p.text) };
+        if (local === undefined) {
+          storeSpec(api, p.text);
+          r.outcome = 'added';
+        } else if (local === p.text) {
+          r.outcome = 'up-to-date';
+        } else if (base > 0 && p.texts[base - 1] === local) {
+          storeSpec(api, p.text);
+          r.outcome = 'updated';
+        } else {
+          r.outcome = 'kept-local';
+          r.reason = base > 0 ? `the local copy changed since revision ${base} was published or pulled` : 'the local copy was never published to or pulled from this catalog';
+          r.operations = operationsOf(local);
+        }
+        bases.set(key(cat, api), n);
+        out.push(r);
+      }
+      return out;
     },
   };
 

@@ -1,10 +1,26 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CatalogView, HostedCatalog, HostedStatus } from '../api';
+import type { CatalogView, HostedCatalog, HostedStatus, PullResult } from '../api';
 import { errorMessage } from '../api';
 import { useBackend } from '../hooks/backend';
 import { CatalogSelect } from './CatalogSelect';
 import { hostedChanged, onHostedChanged } from './changed';
 import { LoginDialog } from './LoginDialog';
+
+/** One line saying what pulling an API did. */
+export function describePull(r: PullResult): string {
+  switch (r.outcome) {
+    case 'added':
+      return `${r.api}: added revision ${r.revision} of ${r.catalog} to the workspace`;
+    case 'updated':
+      return `${r.api}: updated to revision ${r.revision} of ${r.catalog}`;
+    case 'up-to-date':
+      return `${r.api}: already revision ${r.revision} of ${r.catalog}`;
+    case 'kept-local':
+      return `${r.api}: local changes kept (${r.reason ?? 'changed locally'}); revision ${r.revision} is now the base of its next publish`;
+    case 'failed':
+      return r.error ?? `${r.api}: could not be pulled`;
+  }
+}
 
 /** The management server's catalogs: APIs with their revisions, nodes with what they serve. */
 export function CatalogsTab() {
@@ -16,6 +32,8 @@ export function CatalogsTab() {
   const [error, setError] = useState('');
   const [login, setLogin] = useState(false);
   const [tick, setTick] = useState(0);
+  const [pulling, setPulling] = useState('');
+  const [pulled, setPulled] = useState<PullResult[] | null>(null);
   useEffect(() => onHostedChanged(() => setTick((t) => t + 1)), []);
 
   const load = useCallback(async () => {
@@ -36,6 +54,20 @@ export function CatalogsTab() {
     if (!selected || !status?.loggedIn) return;
     hosted.CatalogView(selected).then(setView, (e) => setError(errorMessage(e)));
   }, [hosted, selected, status, tick]);
+
+  const pull = async (apis: string[]) => {
+    setPulling(apis[0] ?? '*');
+    setPulled(null);
+    setError('');
+    try {
+      setPulled(await hosted.Pull(selected, apis));
+      hostedChanged();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setPulling('');
+    }
+  };
 
   return (
     <div className="catalogs">
@@ -65,12 +97,31 @@ export function CatalogsTab() {
       {status?.loggedIn && view && (
         <>
           <section aria-label={`APIs of ${view.catalog.name}`}>
-            <h3>APIs</h3>
+            <div className="section-head">
+              <h3>APIs</h3>
+              {view.apis.length > 0 && (
+                <button type="button" className="btn btn-small" disabled={pulling !== ''} onClick={() => void pull([])}>
+                  {pulling === '*' ? 'Pulling…' : 'Pull all into the workspace'}
+                </button>
+              )}
+            </div>
+            {pulled && (
+              <ul className="pull-results" aria-label="Pull results">
+                {pulled.map((r) => (
+                  <li key={r.api} className={r.outcome === 'failed' ? 'error-text' : r.outcome === 'kept-local' ? 'warn-text' : undefined}>
+                    {describePull(r)}
+                  </li>
+                ))}
+              </ul>
+            )}
             {view.apis.length === 0 && <p className="muted">Nothing published to {view.catalog.name} yet.</p>}
             {view.apis.map((a) => (
               <table key={a.name} className="table" aria-label={`Revisions of ${a.name}`}>
                 <caption>
-                  {a.name}: revision {a.revision} ({a.state})
+                  {a.name}: revision {a.revision} ({a.state}){' '}
+                  <button type="button" className="btn btn-small" disabled={pulling !== ''} onClick={() => void pull([a.name])} aria-label={`Pull ${a.name} into the workspace`}>
+                    {pulling === a.name ? 'Pulling…' : 'Pull'}
+                  </button>
                 </caption>
                 <thead>
                   <tr>

@@ -69,4 +69,33 @@ describe('publishing', () => {
     await r.user.selectOptions(within(dlg).getByLabelText('Target catalog'), 'prod');
     await waitFor(() => expect(within(dlg).getByRole('alert')).toHaveTextContent(/Stale/));
   });
+
+  it('pulls a catalog into the workspace, keeping local changes, after which a publish is no longer stale', async () => {
+    const r = await openPetstore();
+    r.backend.fake.loginAs('admin');
+    const text = (await r.backend.workspace.Document('petstore')).text;
+    r.backend.fake.publishElsewhere('prod', 'petstore', text + '\n# elsewhere\n');
+    r.backend.fake.publishElsewhere('prod', 'orders', text.replace('title: Swagger Petstore', 'title: Orders'));
+    await r.user.click(screen.getByRole('tab', { name: 'Catalogs' }));
+    await r.user.selectOptions(await screen.findByLabelText('Catalog'), 'prod');
+    await r.user.click(await screen.findByRole('button', { name: 'Pull all into the workspace' }));
+    const results = await screen.findByRole('list', { name: 'Pull results' });
+    expect(results).toHaveTextContent('orders: added revision 1 of prod to the workspace');
+    expect(results).toHaveTextContent(/petstore: local changes kept \(the local copy was never published to or pulled from this catalog\); revision 1 is now the base/);
+    expect(await within(screen.getByRole('listbox', { name: 'APIs' })).findByRole('option', { name: /orders/ })).toBeInTheDocument();
+    expect((await r.backend.workspace.Document('petstore')).text).toBe(text);
+
+    // Pulling one API again: now up to date.
+    await r.user.click(screen.getByRole('button', { name: 'Pull orders into the workspace' }));
+    expect(await screen.findByText('orders: already revision 1 of prod')).toBeInTheDocument();
+
+    // The local petstore is based on prod's revision now: publishing it is not stale.
+    await r.user.click(within(screen.getByRole('listbox', { name: 'APIs' })).getByRole('option', { name: /petstore/ }));
+    await r.user.click(screen.getByRole('tab', { name: 'Design' }));
+    await r.user.click(screen.getByRole('button', { name: 'Publish' }));
+    const dlg = await screen.findByRole('dialog', { name: 'Publish petstore' });
+    await r.user.selectOptions(within(dlg).getByLabelText('Target catalog'), 'prod');
+    await r.user.click(await within(dlg).findByRole('button', { name: 'Publish to prod' }));
+    expect(await within(dlg).findByText('Published revision 2 of petstore to prod.')).toBeInTheDocument();
+  });
 });
