@@ -102,9 +102,11 @@ bench-desktop: cli desktop desktop-dev
 	cd frontend && node e2e/bench.mjs
 
 ## bench-cluster: publish-to-visible on 3 nodes over 100 publishes, fan-out of one revision to
-## 1,000 node streams against 1, memory per stream
+## 1,000 node streams against 1, memory per stream; a 1,000-API catalog's snapshot against a
+## 1-API one (size, build on the server, apply on a node)
 bench-cluster:
-	$(GO) test ./sync/node/ -run '^$$' -bench . -benchtime=100x -benchmem
+	$(GO) test ./sync/node/ -run '^$$' -bench 'PublishToVisible|FeedFanOut' -benchtime=100x -benchmem
+	$(GO) test ./sync/node/ -run '^$$' -bench 'CatalogSnapshot' -benchtime=5x -benchmem
 
 ## bench-gateway: proxying with policies against nginx (Debian nginx-light) and Go's stock proxy
 bench-gateway: cli

@@ -1,16 +1,23 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gantry-dev/gantry/core/model"
+	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
+	gateway "github.com/gantry-dev/gantry/embedded-gateway"
 	"github.com/gantry-dev/gantry/sync/client"
 	"github.com/gantry-dev/gantry/sync/protocol"
 )
@@ -121,4 +128,72 @@ func benchFanOut(b *testing.B, n int) {
 		f.Close()
 	}
 	wg.Wait()
+}
+
+// BenchmarkCatalogSnapshot measures a catalog of N APIs, each the petstore-expanded spec
+// with its own title (so no two share a compiled definition) and base path. "build" is the
+// server's side of a node connecting: read the catalog's state in one transaction and
+// encode the snapshot frame. "apply" is a node's first snapshot: decode the frame, compile
+// every API, apply the result to a gateway and save it to the state folder. It reports
+// the frame's size; compare apis=1000 with the apis=1 baseline of the same run.
+func BenchmarkCatalogSnapshot(b *testing.B) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "petstore-expanded.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 1000} {
+		st, err := hostedsqlite.Open(filepath.Join(b.TempDir(), "server.db"), hostedsqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := st.CreateCatalog(ctx, store.CreateCatalogInput{Name: "dev"}); err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			text := strings.Replace(string(doc), "title: Swagger Petstore", fmt.Sprintf("title: Petstore %d", i), 1)
+			bundle := &store.Bundle{Root: "openapi.yaml", Files: []model.SpecFile{{Path: "openapi.yaml", Content: []byte(text)}},
+				Settings: store.APISettings{BasePath: fmt.Sprintf("/api-%d", i)}}
+			if _, _, err := st.Publish(ctx, store.PublishInput{Catalog: "dev", API: fmt.Sprintf("api-%d", i), Bundle: bundle, Actor: store.Actor{Name: "bench"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var frame bytes.Buffer
+		b.Run(fmt.Sprintf("build/apis=%d", n), func(b *testing.B) {
+			for range b.N {
+				frame.Reset()
+				cs, err := st.CatalogState(ctx, "dev")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := protocol.WriteFrame(&frame, protocol.SnapshotFrame(cs)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(frame.Len())/1024, "frame-KiB")
+		})
+		b.Run(fmt.Sprintf("apply/apis=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			for range b.N {
+				f, err := protocol.NewFrameReader(bytes.NewReader(frame.Bytes())).Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				var c compiler
+				snap, err := c.compile("dev", f.Sequence, f.Snapshot)
+				if err != nil {
+					b.Fatal(err)
+				}
+				g := gateway.New(gateway.Options{})
+				if err := g.Apply(snap); err != nil {
+					b.Fatal(err)
+				}
+				if err := SaveState(dir, &State{Catalog: "dev", Sequence: f.Sequence, Snapshot: f.Snapshot}); err != nil {
+					b.Fatal(err)
+				}
+				g.Close()
+			}
+		})
+		st.Close()
+	}
 }
