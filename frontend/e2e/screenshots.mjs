@@ -53,6 +53,51 @@ async function shoot(browser, url, scheme) {
   }
 }
 
+/** The console after a send, the policy form, the publish dialog and the catalogs view. */
+async function workflows(browser, url) {
+  const { context, page } = await openApp(browser, url);
+  const file = (name) => join(OUT, `light-${name}.png`);
+  try {
+    await selectAPI(page, 'petstore');
+    await ensureGateway(page);
+    await page.keyboard.press(`${MOD}+3`);
+    await page.getByRole('listbox', { name: 'Operations' }).getByRole('option', { name: /^GET \/pets\/\{id\}/ }).click();
+    const request = page.getByRole('region', { name: 'Request' });
+    await request.getByRole('textbox', { name: /^id \(path\)/ }).fill('7');
+    await request.getByRole('textbox', { name: 'URL' }).press('Enter');
+    await page.getByRole('region', { name: 'Spec check' }).waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: file('console') });
+
+    await page.keyboard.press(`${MOD}+4`);
+    await page.getByRole('combobox', { name: 'Applies to' }).waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: file('policies') });
+
+    await page.keyboard.press(`${MOD}+1`);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const login = page.getByRole('dialog', { name: 'Log in to a management server' });
+    await login.getByLabel('Token').fill('secret');
+    await login.getByRole('button', { name: 'Log in' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Publish petstore' });
+    await dlg.getByText(/petstore is new to dev/).waitFor();
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: file('publish') });
+    await dlg.getByRole('button', { name: 'Publish to dev' }).click();
+    await dlg.getByText('Published revision 1 of petstore to dev.').waitFor();
+    await dlg.getByRole('button', { name: 'Close' }).click();
+
+    await page.keyboard.press(`${MOD}+5`);
+    await page.getByRole('table', { name: 'Revisions of petstore' }).waitFor();
+    await page.getByRole('button', { name: 'Pull all into the workspace' }).click();
+    await page.getByRole('list', { name: 'Pull results' }).waitFor();
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: file('catalogs') });
+  } finally {
+    await context.close();
+  }
+}
+
 async function bigTraffic(browser, url) {
   const { context, page } = await openApp(browser, `${url}/?traffic=100000&rate=200`, { colorScheme: 'dark' });
   try {
@@ -74,6 +119,7 @@ const preview = await startPreview();
 const browser = await launch();
 try {
   for (const scheme of ['light', 'dark']) await shoot(browser, preview.url, scheme);
+  await workflows(browser, preview.url);
   await bigTraffic(browser, preview.url);
   console.log(`screenshots in ${OUT}`);
 } finally {

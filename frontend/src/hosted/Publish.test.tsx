@@ -68,6 +68,13 @@ describe('publishing', () => {
     const dlg = await screen.findByRole('dialog', { name: 'Publish petstore' });
     await r.user.selectOptions(within(dlg).getByLabelText('Target catalog'), 'prod');
     await waitFor(() => expect(within(dlg).getByRole('alert')).toHaveTextContent(/Stale/));
+
+    // Pulling the catalog's revision as the base keeps the local text and clears the staleness.
+    await r.user.click(within(dlg).getByRole('button', { name: 'Pull revision 1 as the base' }));
+    await waitFor(() => expect(within(dlg).queryByRole('alert')).toBeNull());
+    expect((await r.backend.workspace.Document('petstore')).text).toBe(text);
+    await r.user.click(within(dlg).getByRole('button', { name: 'Publish to prod' }));
+    expect(await within(dlg).findByText('Published revision 2 of petstore to prod.')).toBeInTheDocument();
   });
 
   it('pulls a catalog into the workspace, keeping local changes, after which a publish is no longer stale', async () => {

@@ -93,6 +93,22 @@ export function PublishDialog({ api, onClose }: { api: string; onClose(): void }
     }
   };
 
+  // A stale copy: pull the catalog's revision as the new base (local changes are kept), then check again.
+  const pullBase = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      const [r] = await hosted.Pull(catalog, [api]);
+      if (r?.outcome === 'failed') setError(r.error ?? 'the pull failed');
+      hostedChanged();
+      await runCheck();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <Modal
       title={`Publish ${api}`}
@@ -117,16 +133,21 @@ export function PublishDialog({ api, onClose }: { api: string; onClose(): void }
         <section aria-label="Change summary">
           <p role="status">
             {check.currentRevision === 0
-              ? `${api} is new to ${check.catalog}.`
-              : `${check.catalog} has revision ${check.currentRevision}${check.currentPublishedBy ? ` by ${check.currentPublishedBy}` : ''}.`}{' '}
-            {check.unchanged ? 'It has this content already.' : `${plural(check.changes.length, 'change')}, ${check.breaking} breaking.`}
+              ? `${api} is new to ${check.catalog}: its whole spec and gateway settings will be published as revision 1.`
+              : `${check.catalog} has revision ${check.currentRevision}${check.currentPublishedBy ? ` by ${check.currentPublishedBy}` : ''}. ${
+                  check.unchanged ? 'It has this content already.' : `${plural(check.changes.length, 'change')}, ${check.breaking} breaking.`
+                }`}
           </p>
           {check.stale && (
-            <p role="alert" className="error-text">
-              Stale: {check.catalog} moved past the revision this copy was based on ({check.baseRevision}). Pull it, then publish again.
-            </p>
+            <div role="alert" className="error-text">
+              Stale: {check.catalog} moved past the revision this copy was based on ({check.baseRevision}).{' '}
+              <button type="button" className="btn btn-small" disabled={busy} onClick={() => void pullBase()}>
+                Pull revision {check.currentRevision} as the base
+              </button>{' '}
+              <span className="muted">(keeps your local changes; the publish is then checked against it)</span>
+            </div>
           )}
-          {!check.unchanged && <ChangeList changes={check.changes} label="Changes" />}
+          {!check.unchanged && check.currentRevision > 0 && <ChangeList changes={check.changes} label="Changes" />}
           {check.breaking > 0 && !result && (
             <div className="field">
               <label className="checkbox">

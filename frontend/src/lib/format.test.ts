@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api';
-import { formatBytes, formatClock, formatDuration, hexDump, mediaType, pathWithQuery, plural, prettyBody } from './format';
+import { formatBytes, formatClock, formatDateTime, formatDuration, hexDump, mediaType, pathWithQuery, plural, prettyBody } from './format';
 
 const m = (over: Partial<Message>): Message => ({ headers: [], contentType: '', body: '', bodyEncoding: 'text', truncated: false, ...over });
 const b64 = (s: string) => btoa(s);
@@ -65,6 +65,9 @@ describe('formatting', () => {
   it('clock times, and non-dates unchanged', () => {
     expect(formatClock('2026-01-02T03:04:05.006Z')).toMatch(/^\d\d:\d\d:05\.006$/);
     expect(formatClock('soon')).toBe('soon');
+    expect(formatDateTime('2026-01-02T03:04:05.006Z')).toMatch(/^2026-01-0[12] \d\d:04:05$/);
+    expect(formatDateTime('')).toBe('');
+    expect(formatDateTime('never')).toBe('never');
   });
   it('plurals', () => {
     expect(plural(1, 'op')).toBe('1 op');
