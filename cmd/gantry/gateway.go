@@ -6,11 +6,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -34,6 +36,7 @@ import (
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/builtin"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit/redislimit"
+	"github.com/gantry-dev/gantry/sync/protocol"
 )
 
 // gatewayFlags are the options of `gantry gateway`.
@@ -261,11 +264,114 @@ func rateLimitStores(ctx context.Context, g *globals, st *sqlite.Store, f gatewa
 		log.Warn("Redis for shared rate limits does not answer yet", "addr", opts.Addr, "error", err)
 	}
 	metrics := redislimit.NewMetrics()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), metrics)
+	reg := redisRegistry(metrics)
 	backend := redislimit.New(rdb, redislimit.Options{FailClosed: f.redisFailClosed, Metrics: metrics, Logger: log})
 	fmt.Fprintf(g.stdout, "Sharing rate limits and quotas through Redis at %s (%s)\n", opts.Addr, mode)
 	return backend.Stores(), reg, func() { _ = rdb.Close() }, nil
+}
+
+// redisRegistry returns the admin listener's metrics registry with the Redis backend's
+// metrics beside the Go and process collectors.
+func redisRegistry(metrics *redislimit.Metrics) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), metrics)
+	return reg
+}
+
+// nodeRateLimitStores returns where a control-plane node's rateLimit and quota policies
+// count, the metrics registry for its admin listener, the node.Options.OnCluster callback
+// that follows the control plane's cluster settings, and a function that releases them.
+// A node's own --redis wins: it counts there and ignores the control plane's Redis.
+// Without --redis the node counts in memory until a snapshot names a Redis, then in that
+// Redis, and in memory again when a later snapshot names none; /metrics reports the Redis
+// backend's metrics either way.
+func nodeRateLimitStores(ctx context.Context, g *globals, f gatewayFlags) (ratelimit.Stores, admin.Registry, func(protocol.Cluster), func(), error) {
+	log := g.logger()
+	if f.redis != "" {
+		counters, reg, closeCounters, err := rateLimitStores(ctx, g, nil, f)
+		if err != nil {
+			return ratelimit.Stores{}, nil, nil, nil, err
+		}
+		var once sync.Once
+		onCluster := func(c protocol.Cluster) {
+			if c.Redis != "" {
+				once.Do(func() {
+					log.Info("the control plane names a Redis for shared rate limits; this node's --redis wins")
+				})
+			}
+		}
+		return counters, reg, onCluster, closeCounters, nil
+	}
+	metrics := redislimit.NewMetrics()
+	cr := &clusterRedis{log: log, sw: ratelimit.NewSwitch(ratelimit.Stores{}), metrics: metrics, grace: clusterRedisGrace}
+	return cr.sw.Stores(), redisRegistry(metrics), cr.apply, cr.close, nil
+}
+
+// clusterRedisGrace is how long a Redis client the node switched away from stays open, so
+// that the requests it was deciding finish (its round trips are bounded far below that).
+const clusterRedisGrace = 2 * time.Second
+
+// clusterRedis moves a node's rate-limit and quota counters to the Redis the control plane
+// names, and back to per-node memory when it names none.
+type clusterRedis struct {
+	log     *slog.Logger
+	sw      *ratelimit.Switch
+	metrics *redislimit.Metrics
+	grace   time.Duration
+
+	mu     sync.Mutex
+	cur    protocol.Cluster
+	rdb    *redis.Client // nil while counting in memory
+	closed bool
+}
+
+// apply switches the counters to what c names; it is node.Options.OnCluster.
+func (cr *clusterRedis) apply(c protocol.Cluster) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.closed || c == cr.cur {
+		return
+	}
+	prev := cr.cur
+	cr.cur = c
+	var next ratelimit.Stores // zero: the switch's per-node memory
+	var rdb *redis.Client
+	if c.Redis != "" {
+		opts, err := redislimit.ParseURL(c.Redis)
+		if err != nil {
+			cr.log.Error("ignoring the control plane's Redis; counting rate limits and quotas per node", "err", err)
+		} else {
+			rdb = redis.NewClient(opts)
+			local := cr.sw.Local() // during an outage, count where this node counted alone
+			next = redislimit.New(rdb, redislimit.Options{FailClosed: c.RedisFailClosed, Metrics: cr.metrics, Logger: cr.log,
+				Local: local.Limiter, LocalQuotas: local.Quotas}).Stores()
+			mode := "fail open: per-node limits while it is unreachable"
+			if c.RedisFailClosed {
+				mode = "fail closed: 503 while it is unreachable"
+			}
+			cr.log.Info("sharing rate limits and quotas through the Redis the control plane names", "addr", opts.Addr, "mode", mode)
+		}
+	}
+	if rdb == nil && prev.Redis != "" {
+		cr.log.Info("counting rate limits and quotas per node: the control plane no longer names a Redis")
+	}
+	cr.sw.Set(next)
+	if old := cr.rdb; old != nil {
+		time.AfterFunc(cr.grace, func() { _ = old.Close() })
+	}
+	cr.rdb = rdb
+}
+
+// close stops following the control plane and closes the current Redis client.
+func (cr *clusterRedis) close() {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	cr.closed = true
+	cr.sw.Set(ratelimit.Stores{})
+	if cr.rdb != nil {
+		_ = cr.rdb.Close()
+		cr.rdb = nil
+	}
 }
 
 // listenerTLS builds the listener's TLS configuration (nil for plain HTTP); files are

@@ -20,7 +20,6 @@ import (
 	"github.com/gantry-dev/gantry/embedded-gateway/admin"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/builtin"
-	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit"
 	"github.com/gantry-dev/gantry/sync/node"
 	"github.com/gantry-dev/gantry/sync/protocol"
 )
@@ -60,21 +59,18 @@ func runNodeGateway(ctx context.Context, g *globals, f gatewayFlags) error {
 	if adminAddr == "off" {
 		adminAddr = ""
 	}
-	// Rate limits and quotas are counted in memory, or shared through Redis with --redis.
-	counters := ratelimit.Stores{}
-	var registry admin.Registry
-	if f.redis != "" {
-		c, reg, closeCounters, err := rateLimitStores(ctx, g, nil, f)
-		if err != nil {
-			return err
-		}
-		defer closeCounters()
-		counters, registry = c, reg
+	// Rate limits and quotas are shared through --redis, else through the Redis the control
+	// plane names, else counted in memory.
+	counters, registry, onCluster, closeCounters, err := nodeRateLimitStores(ctx, g, f)
+	if err != nil {
+		return err
 	}
+	defer closeCounters()
 	policies := builtin.RegistryWith(counters)
 	shared := &policy.Shared{}
 	src, err := node.New(node.Options{
 		Server: f.controlPlane, Token: token, StateDir: f.stateDir, NodeID: f.nodeID, Version: versionString(), Logger: log,
+		OnCluster: onCluster,
 		Check: func(s *config.Snapshot) error {
 			if issues := gateway.CheckPolicies(s, policies, shared); len(issues) > 0 {
 				return fmt.Errorf("%s", issues[0].Message)

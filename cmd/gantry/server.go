@@ -10,12 +10,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/store/hostedpg"
 	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit/redislimit"
+	"github.com/gantry-dev/gantry/sync/protocol"
 	"github.com/gantry-dev/gantry/sync/server"
 )
 
@@ -24,24 +27,32 @@ const bootstrapTokenEnv = "GANTRY_BOOTSTRAP_TOKEN"
 
 func newServerCmd(g *globals) *cobra.Command {
 	var listen, db, postgres string
+	var cluster protocol.Cluster
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the hosted management server (catalogs, publishing, audit) on SQLite or PostgreSQL",
 		Long: "Run the management API under /api/v1 (its OpenAPI document is at /api/v1/openapi.yaml).\n" +
 			"On an empty database the first admin's token is $" + bootstrapTokenEnv + " if set, else a\n" +
 			"generated one, printed once on standard error. With --postgres, any number of server\n" +
-			"processes can share one database.",
+			"processes can share one database. With --redis, the gateway nodes that follow the server\n" +
+			"(`gantry gateway --control-plane`) and have no --redis of their own share rate limits and\n" +
+			"quotas through that Redis.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if postgres != "" && cmd.Flags().Changed("db") {
 				return errors.New("--db and --postgres exclude each other: choose SQLite or PostgreSQL")
 			}
-			return runServer(cmd.Context(), g, listen, db, postgres)
+			if cluster.RedisFailClosed && cluster.Redis == "" {
+				return errors.New("--redis-fail-closed needs --redis")
+			}
+			return runServer(cmd.Context(), g, listen, db, postgres, cluster)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9090", "address to serve the management API on")
 	cmd.Flags().StringVar(&db, "db", "", "server database (SQLite; default: server.db in the user's data dir)")
 	cmd.Flags().StringVar(&postgres, "postgres", os.Getenv("DATABASE_URL"), "PostgreSQL connection URL instead of SQLite (default: $DATABASE_URL)")
+	cmd.Flags().StringVar(&cluster.Redis, "redis", "", "Redis that the catalogs' gateway nodes without a --redis of their own share rate limits and quotas through (redis://host:6379/0)")
+	cmd.Flags().BoolVar(&cluster.RedisFailClosed, "redis-fail-closed", false, "make those nodes refuse rate-limited requests (503) while Redis is unreachable instead of limiting them per node")
 	return cmd
 }
 
@@ -60,8 +71,11 @@ type serverStore interface {
 	Close() error
 }
 
-func runServer(ctx context.Context, g *globals, listen, db, postgres string) error {
+func runServer(ctx context.Context, g *globals, listen, db, postgres string, cluster protocol.Cluster) error {
 	log := g.logger()
+	if err := checkClusterRedis(ctx, g, cluster); err != nil {
+		return err
+	}
 	var st serverStore
 	var err error
 	where := db
@@ -81,7 +95,7 @@ func runServer(ctx context.Context, g *globals, listen, db, postgres string) err
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Options{Store: st, Logger: log, BootstrapToken: os.Getenv(bootstrapTokenEnv)})
+	srv, err := server.New(server.Options{Store: st, Logger: log, BootstrapToken: os.Getenv(bootstrapTokenEnv), Cluster: cluster})
 	if err != nil {
 		return err
 	}
@@ -114,5 +128,34 @@ func runServer(ctx context.Context, g *globals, listen, db, postgres string) err
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// checkClusterRedis checks the server's --redis: the URL must parse (else the command
+// fails naming the flag); a Redis that does not answer within 2 s is only warned about,
+// since the nodes fall back to per-node limits until it does.
+func checkClusterRedis(ctx context.Context, g *globals, cluster protocol.Cluster) error {
+	if cluster.Redis == "" {
+		return nil
+	}
+	opts, err := redislimit.ParseURL(cluster.Redis)
+	if err != nil {
+		return fmt.Errorf("--redis: %w", err)
+	}
+	if err := cluster.Validate(); err != nil {
+		return fmt.Errorf("--redis: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		g.logger().Warn("Redis for the nodes' shared rate limits does not answer yet", "addr", opts.Addr, "error", err)
+	}
+	mode := "fail open: per-node limits while it is unreachable"
+	if cluster.RedisFailClosed {
+		mode = "fail closed: 503 while it is unreachable"
+	}
+	fmt.Fprintf(g.stderr, "gateway nodes without --redis share rate limits and quotas through Redis at %s (%s)\n", opts.Addr, mode)
 	return nil
 }

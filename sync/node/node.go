@@ -8,7 +8,9 @@
 // serving), saves the last applied snapshot in its state folder (atomic rename,
 // checksummed), reports heartbeats with what it serves, and reconnects after a failure with
 // jittered exponential backoff, resuming from the last sequence it received. Started while
-// the control plane is down, it serves the snapshot saved in its state folder.
+// the control plane is down, it serves the snapshot saved in its state folder. The
+// management server's cluster settings (the Redis to share counters through) come with the
+// snapshots and are passed to Options.OnCluster.
 package node
 
 import (
@@ -74,6 +76,12 @@ type Options struct {
 	Check func(*config.Snapshot) error
 	// OnError, if set, is called with every rejected snapshot and feed failure.
 	OnError func(error)
+	// OnCluster, if set, is called with the management server's cluster settings (the
+	// Redis to share rate-limit and quota counters through) when they are first known and
+	// whenever they change: from the saved state at start, then from the feed's snapshots.
+	// The zero Cluster means the server names none. It is called on Run's goroutine, before
+	// the state carrying the settings is compiled, and must not block for long.
+	OnCluster func(protocol.Cluster)
 	// Heartbeat is the reporting interval; 0 means DefaultHeartbeat.
 	Heartbeat time.Duration
 	// IdleTimeout drops a silent stream; 0 means DefaultIdleTimeout.
@@ -95,6 +103,9 @@ type Source struct {
 	log  *slog.Logger
 	cli  *client.Client
 	comp compiler
+	// cluster is the cluster settings last passed to OnCluster, nil before any; used by
+	// Run's goroutine only, as comp is.
+	cluster *protocol.Cluster
 
 	mu        sync.Mutex
 	catalog   string
@@ -368,6 +379,7 @@ func (s *Source) accept(ctx context.Context, out chan<- *config.Snapshot, seq in
 	s.wire, s.wireSeq = next, seq
 	catalog := s.catalog
 	s.mu.Unlock()
+	s.noteCluster(next)
 	snap, err := s.comp.compile(catalog, seq, next) // comp is used by Run's goroutine only
 	if err == nil && s.opts.Check != nil {
 		err = s.opts.Check(snap)
@@ -390,6 +402,22 @@ func (s *Source) accept(ctx context.Context, out chan<- *config.Snapshot, seq in
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// noteCluster passes the cluster settings of a catalog state to OnCluster when they are the
+// first known or differ from the last ones passed.
+func (s *Source) noteCluster(next *protocol.Snapshot) {
+	var c protocol.Cluster
+	if next.Cluster != nil {
+		c = *next.Cluster
+	}
+	if s.cluster != nil && *s.cluster == c {
+		return
+	}
+	s.cluster = &c
+	if s.opts.OnCluster != nil {
+		s.opts.OnCluster(c)
 	}
 }
 

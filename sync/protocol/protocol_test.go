@@ -86,6 +86,8 @@ func sampleFrames() []*Frame {
 	return []*Frame{
 		{Type: FrameSnapshot, Sequence: 7, Snapshot: &Snapshot{Catalog: "prod", APIs: []APIState{api},
 			Consumers: []model.Consumer{{Name: "app", APIKeyHashes: []string{"sha256:00"}}}}},
+		{Type: FrameSnapshot, Sequence: 7, Snapshot: &Snapshot{Catalog: "prod", APIs: []APIState{api},
+			Cluster: &Cluster{Redis: "redis://:pw@redis.internal:6379/0", RedisFailClosed: true}}},
 		{Type: FrameRevision, Sequence: 8, API: &api},
 		{Type: FrameLifecycle, Sequence: 9, API: &APIState{Name: "pets", Revision: 2, State: "deprecated"}},
 		{Type: FrameConsumers, Sequence: 10},

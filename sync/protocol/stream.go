@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,40 @@ type Snapshot struct {
 	APIs []APIState `json:"apis"`
 	// Consumers are the catalog's consumers with hashed keys.
 	Consumers []model.Consumer `json:"consumers"`
+	// Cluster is what the management server tells its nodes about the cluster (the Redis
+	// they share counters through); nil if it tells nothing.
+	Cluster *Cluster `json:"cluster,omitempty"`
+}
+
+// Cluster is the management server's settings for the gateway nodes of every catalog.
+type Cluster struct {
+	// Redis is the URL (redis://, rediss:// or unix://) of the Redis that nodes without a
+	// Redis of their own share rate-limit and quota counters through; "" for none.
+	Redis string `json:"redis,omitempty"`
+	// RedisFailClosed makes those nodes refuse rate-limited requests (503) while Redis is
+	// unreachable instead of limiting them per node.
+	RedisFailClosed bool `json:"redisFailClosed,omitempty"`
+}
+
+// Validate checks the cluster settings: Redis is "" or a redis://, rediss:// or unix://
+// URL, and RedisFailClosed is set only with a Redis.
+func (c *Cluster) Validate() error {
+	if c.Redis == "" {
+		if c.RedisFailClosed {
+			return errors.New("cluster: redisFailClosed without redis")
+		}
+		return nil
+	}
+	u, err := url.Parse(c.Redis)
+	if err != nil {
+		return errors.New("cluster: redis is not a URL") // the URL may hold a password: not repeated
+	}
+	switch u.Scheme {
+	case "redis", "rediss", "unix":
+	default:
+		return fmt.Errorf("cluster: redis URL scheme %q, want redis, rediss or unix", u.Scheme)
+	}
+	return nil
 }
 
 // Frame is one event of the feed.
@@ -84,6 +119,11 @@ func (f *Frame) Validate() error {
 	case FrameSnapshot:
 		if f.Snapshot == nil {
 			return errors.New("snapshot frame without a snapshot")
+		}
+		if c := f.Snapshot.Cluster; c != nil {
+			if err := c.Validate(); err != nil {
+				return err
+			}
 		}
 		for i := range f.Snapshot.APIs {
 			if err := f.Snapshot.APIs[i].validate(true); err != nil {

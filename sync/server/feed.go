@@ -242,8 +242,10 @@ func (s *Server) feedStart(ctx context.Context, catalog, lastID string) ([]byte,
 	if err != nil {
 		return nil, 0, err
 	}
+	f := protocol.SnapshotFrame(st)
+	f.Snapshot.Cluster = s.cluster // shared by every snapshot frame, never modified
 	var buf bytes.Buffer
-	if err := protocol.WriteFrame(&buf, protocol.SnapshotFrame(st)); err != nil {
+	if err := protocol.WriteFrame(&buf, f); err != nil {
 		return nil, 0, err
 	}
 	return buf.Bytes(), st.Catalog.Sequence, nil

@@ -31,6 +31,12 @@ type feedEnv struct {
 
 func newFeedEnv(t *testing.T, polling bool) *feedEnv {
 	t.Helper()
+	return newFeedEnvCluster(t, polling, protocol.Cluster{})
+}
+
+// newFeedEnvCluster is newFeedEnv with Options.Cluster set to cluster.
+func newFeedEnvCluster(t *testing.T, polling bool, cluster protocol.Cluster) *feedEnv {
+	t.Helper()
 	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +46,7 @@ func newFeedEnv(t *testing.T, polling bool) *feedEnv {
 	if polling {
 		hs = pollingStore{st}
 	}
-	srv, err := New(Options{Store: hs, FeedPoll: 20 * time.Millisecond, FeedKeepAlive: 50 * time.Millisecond, FeedReplay: 3})
+	srv, err := New(Options{Store: hs, FeedPoll: 20 * time.Millisecond, FeedKeepAlive: 50 * time.Millisecond, FeedReplay: 3, Cluster: cluster})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,5 +262,49 @@ func TestFeedUnknownCatalog(t *testing.T) {
 	_, err := e.node.OpenFeed(ctx, "prod", 0, nil)
 	if client.StatusOf(err) != http.StatusForbidden {
 		t.Errorf("err = %v, want 403", err)
+	}
+}
+
+func TestFeedSnapshotCluster(t *testing.T) {
+	tests := []struct {
+		name    string
+		cluster protocol.Cluster
+		want    *protocol.Cluster
+	}{
+		{"none", protocol.Cluster{}, nil},
+		{"redis", protocol.Cluster{Redis: "redis://redis.internal:6379/0"}, &protocol.Cluster{Redis: "redis://redis.internal:6379/0"}},
+		{"redis fail closed", protocol.Cluster{Redis: "redis://r:6379", RedisFailClosed: true}, &protocol.Cluster{Redis: "redis://r:6379", RedisFailClosed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newFeedEnvCluster(t, false, tt.cluster)
+			// Two streams, both led by a snapshot: each carries the settings.
+			for i := range 2 {
+				f, err := e.node.OpenFeed(t.Context(), "dev", 0, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fr := next(t, f)
+				f.Close()
+				if fr.Type != protocol.FrameSnapshot {
+					t.Fatalf("stream %d: first frame is %s", i, fr.Type)
+				}
+				if got := fr.Snapshot.Cluster; (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+					t.Errorf("stream %d: cluster = %+v, want %+v", i, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadCluster(t *testing.T) {
+	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = New(Options{Store: st, Cluster: protocol.Cluster{Redis: "http://r:6379"}})
+	if err == nil || !strings.Contains(err.Error(), "Options.Cluster") {
+		t.Fatalf("error = %v, want one naming Options.Cluster", err)
 	}
 }

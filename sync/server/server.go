@@ -73,6 +73,9 @@ type Options struct {
 	// FeedReplay is how many missed events a resuming node is sent one by one before a
 	// full snapshot is sent instead; 0 means DefaultFeedReplay.
 	FeedReplay int
+	// Cluster is what every snapshot frame tells the nodes of every catalog (the Redis
+	// they share rate-limit and quota counters through); the zero value tells nothing.
+	Cluster protocol.Cluster
 }
 
 // Server is the management API's http.Handler. It is safe for concurrent use.
@@ -82,8 +85,9 @@ type Server struct {
 	opts      Options
 	routes    route.Table[*operation]
 	validator *validate.Validator
-	streams   *streams    // open feed streams
-	frames    *frameCache // encoded feed frames shared by the streams
+	streams   *streams          // open feed streams
+	frames    *frameCache       // encoded feed frames shared by the streams
+	cluster   *protocol.Cluster // Options.Cluster for snapshot frames; nil if zero
 }
 
 // operation is one API operation: its description, who may call it and what serves it.
@@ -132,6 +136,9 @@ func New(opts Options) (*Server, error) {
 	opts.FeedPoll = cmp.Or(opts.FeedPoll, DefaultFeedPoll)
 	opts.FeedKeepAlive = cmp.Or(opts.FeedKeepAlive, DefaultFeedKeepAlive)
 	opts.FeedReplay = cmp.Or(opts.FeedReplay, DefaultFeedReplay)
+	if err := opts.Cluster.Validate(); err != nil {
+		return nil, fmt.Errorf("management server: Options.Cluster: %w", err)
+	}
 	doc, _, err := spec.Parse("openapi.yaml", openAPIDocument)
 	if err != nil {
 		return nil, fmt.Errorf("management server: its OpenAPI document: %w", err)
@@ -141,6 +148,10 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("management server: its OpenAPI document is mounted at %q, not %q", def.BasePath, BasePath)
 	}
 	s := &Server{st: opts.Store, log: log, opts: opts, validator: validate.New(def), streams: newStreams(), frames: &frameCache{}}
+	if opts.Cluster != (protocol.Cluster{}) {
+		c := opts.Cluster
+		s.cluster = &c
+	}
 	handlers := s.operations()
 	for _, op := range def.Operations {
 		h, ok := handlers[op.ID]
