@@ -22,10 +22,11 @@ func (f *Feed) Close() error { return f.body.Close() }
 
 // OpenFeed opens the catalog's data-plane feed with the client's node token. after > 0
 // resumes after that sequence (Last-Event-ID): the server sends only what came after it,
-// or a snapshot when it cannot. The stream lasts until ctx ends, Close is called or the
+// or a snapshot when it cannot or when its cluster settings differ from those whose
+// protocol.Cluster.Fingerprint is cluster (the ones the node has). The stream lasts until ctx ends, Close is called or the
 // connection drops; it is read through body, which callers may wrap (to notice silence,
 // say) with wrap (nil for none). The client's timeout does not apply to the stream.
-func (c *Client) OpenFeed(ctx context.Context, catalog string, after int64, wrap func(io.Reader) io.Reader) (*Feed, error) {
+func (c *Client) OpenFeed(ctx context.Context, catalog string, after int64, cluster string, wrap func(io.Reader) io.Reader) (*Feed, error) {
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/catalogs/" + esc(catalog) + "/feed"
 	req, err := http.NewRequestWithContext(ctx, "GET", u.String(), nil)
@@ -39,6 +40,9 @@ func (c *Client) OpenFeed(ctx context.Context, catalog string, after int64, wrap
 	}
 	if after > 0 {
 		req.Header.Set("Last-Event-ID", strconv.FormatInt(after, 10))
+		if cluster != "" {
+			req.Header.Set(protocol.ClusterHeader, cluster)
+		}
 	}
 	hc := &http.Client{Transport: c.hc.Transport, CheckRedirect: c.hc.CheckRedirect, Jar: c.hc.Jar} // no timeout
 	resp, err := hc.Do(req)

@@ -79,7 +79,7 @@ func benchFanOut(b *testing.B, n int) {
 	runtime.ReadMemStats(&before)
 	feeds := make([]*client.Feed, n)
 	for i := range feeds {
-		f, err := cli.OpenFeed(ctx, "dev", 0, nil)
+		f, err := cli.OpenFeed(ctx, "dev", 0, "", nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/core/config"
+	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/secret"
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/store/hostedsqlite"
@@ -106,5 +107,50 @@ func TestOnCluster(t *testing.T) {
 	// From the saved state while the control plane is down.
 	ts.Close()
 	got, _ = runClusterSource(t, ts.URL, dir)
+	waitCluster(t, got, want)
+}
+
+// A node that resumes its feed after the server's settings changed gets them: the server
+// answers the resume with a snapshot, since events do not carry the settings.
+func TestOnClusterChangedWhileResuming(t *testing.T) {
+	want := protocol.Cluster{Redis: "redis://redis.internal:6379/0"}
+	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := t.Context()
+	if _, err := st.CreateCatalog(ctx, store.CreateCatalogInput{Name: "dev"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateToken(ctx, store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash(nodeToken)}); err != nil {
+		t.Fatal(err)
+	}
+	// An API, so that the catalog's sequence is past 0 and the node resumes from it.
+	bundle := &store.Bundle{Root: "openapi.yaml", Files: []model.SpecFile{{Path: "openapi.yaml", Content: []byte(versionSpec(1))}}}
+	if _, _, err := st.Publish(ctx, store.PublishInput{Catalog: "dev", API: "pets", Bundle: bundle, Actor: store.Actor{Name: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(c protocol.Cluster) string {
+		srv, err := server.New(server.Options{Store: st, Cluster: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv)
+		t.Cleanup(func() { srv.CloseStreams(); ts.Close() })
+		return ts.URL
+	}
+	dir := t.TempDir()
+
+	// First without settings: the node saves a state at the catalog's sequence.
+	got, stop := runClusterSource(t, serve(protocol.Cluster{}), dir)
+	waitCluster(t, got, protocol.Cluster{})
+	waitFor(t, "the state saved", 5*time.Second, func() error { _, err := LoadState(dir); return err })
+	stop()
+
+	// Then the server names a Redis: the restarted node starts from its saved state (none)
+	// and resumes from its sequence, and the server's answer brings the Redis.
+	got, _ = runClusterSource(t, serve(want), dir)
+	waitCluster(t, got, protocol.Cluster{})
 	waitCluster(t, got, want)
 }

@@ -298,9 +298,11 @@ func fatal(err error) bool {
 // whether any frame arrived.
 func (s *Source) follow(ctx context.Context, out chan<- *config.Snapshot) (got bool, err error) {
 	s.mu.Lock()
-	catalog, after := s.catalog, s.wireSeq
+	catalog, after, cluster := s.catalog, s.wireSeq, ""
 	if s.wire == nil {
 		after = 0
+	} else {
+		cluster = s.wire.Cluster.Fingerprint()
 	}
 	s.mu.Unlock()
 	if catalog == "" {
@@ -320,7 +322,7 @@ func (s *Source) follow(ctx context.Context, out chan<- *config.Snapshot) (got b
 	defer cancel()
 	idle := &idleReader{}
 	idle.touch()
-	feed, err := s.cli.OpenFeed(sctx, catalog, after, func(r io.Reader) io.Reader { idle.r = r; return idle })
+	feed, err := s.cli.OpenFeed(sctx, catalog, after, cluster, func(r io.Reader) io.Reader { idle.r = r; return idle })
 	if err != nil {
 		return false, err
 	}

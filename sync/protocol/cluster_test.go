@@ -61,3 +61,32 @@ func TestSnapshotClusterRejected(t *testing.T) {
 		})
 	}
 }
+
+func TestClusterFingerprint(t *testing.T) {
+	a := &Cluster{Redis: "redis://a:6379"}
+	tests := []struct {
+		name string
+		c    *Cluster
+		same *Cluster // nil: compared with a
+		want bool
+	}{
+		{"nil is none", nil, &Cluster{}, true},
+		{"equal settings", &Cluster{Redis: "redis://a:6379"}, nil, true},
+		{"other URL", &Cluster{Redis: "redis://b:6379"}, nil, false},
+		{"fail closed differs", &Cluster{Redis: "redis://a:6379", RedisFailClosed: true}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			other := tt.same
+			if other == nil {
+				other = a
+			}
+			if got := tt.c.Fingerprint() == other.Fingerprint(); got != tt.want {
+				t.Errorf("%+v vs %+v: equal fingerprints = %v, want %v", tt.c, other, got, tt.want)
+			}
+		})
+	}
+	if (*Cluster)(nil).Fingerprint() != "" || a.Fingerprint() == "" {
+		t.Error("no settings must give \"\", settings a fingerprint")
+	}
+}

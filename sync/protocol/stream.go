@@ -3,6 +3,8 @@ package protocol
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +75,22 @@ type Cluster struct {
 	// RedisFailClosed makes those nodes refuse rate-limited requests (503) while Redis is
 	// unreachable instead of limiting them per node.
 	RedisFailClosed bool `json:"redisFailClosed,omitempty"`
+}
+
+// ClusterHeader is the request header in which a node resuming its feed names the
+// Fingerprint of the cluster settings it has; a server whose settings differ answers with
+// a snapshot instead of the missed events, since events do not carry the settings.
+const ClusterHeader = "Gantry-Cluster"
+
+// Fingerprint identifies the cluster settings: "" for none (nil or zero), else the hex
+// SHA-256 of their JSON.
+func (c *Cluster) Fingerprint() string {
+	if c == nil || *c == (Cluster{}) {
+		return ""
+	}
+	b, _ := json.Marshal(c) // plain strings and bools: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Validate checks the cluster settings: Redis is "" or a redis://, rediss:// or unix://

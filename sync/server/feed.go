@@ -146,7 +146,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		notify = ch
 	}
-	first, seq, err := s.feedStart(ctx, catalog, r.Header.Get("Last-Event-ID"))
+	first, seq, err := s.feedStart(ctx, catalog, r.Header.Get("Last-Event-ID"), r.Header.Get(protocol.ClusterHeader))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -227,9 +227,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, c *call) {
 
 // feedStart returns what a new stream sends first and the sequence it reaches: the
 // events after lastID when the node resumes from a sequence they can be replayed from
-// (possibly nothing), else a snapshot.
-func (s *Server) feedStart(ctx context.Context, catalog, lastID string) ([]byte, int64, error) {
-	if lastID != "" {
+// (possibly nothing) and has the server's cluster settings (cluster is their
+// fingerprint), else a snapshot.
+func (s *Server) feedStart(ctx context.Context, catalog, lastID, cluster string) ([]byte, int64, error) {
+	if lastID != "" && cluster == s.cluster.Fingerprint() {
 		last, err := strconv.ParseInt(strings.TrimSpace(lastID), 10, 64)
 		if err == nil && last >= 0 {
 			b, seq, ok, err := s.replay(ctx, catalog, last)

@@ -111,7 +111,7 @@ func TestFeed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newFeedEnv(t, polling)
 			ctx := t.Context()
-			f, err := e.node.OpenFeed(ctx, "dev", 0, nil)
+			f, err := e.node.OpenFeed(ctx, "dev", 0, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,7 +184,7 @@ func TestFeedResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			cur := cat.Sequence
-			f, err := e.node.OpenFeed(t.Context(), "dev", tt.after(cur), nil)
+			f, err := e.node.OpenFeed(t.Context(), "dev", tt.after(cur), "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,7 +206,7 @@ func TestFeedResume(t *testing.T) {
 		})
 	}
 	t.Run("too many missed: a snapshot", func(t *testing.T) {
-		f, err := e.node.OpenFeed(t.Context(), "dev", 1, nil) // FeedReplay is 3
+		f, err := e.node.OpenFeed(t.Context(), "dev", 1, "", nil) // FeedReplay is 3
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestFeedUnknownCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A node token names its catalog; another catalog's feed is forbidden, not missing.
-	_, err := e.node.OpenFeed(ctx, "prod", 0, nil)
+	_, err := e.node.OpenFeed(ctx, "prod", 0, "", nil)
 	if client.StatusOf(err) != http.StatusForbidden {
 		t.Errorf("err = %v, want 403", err)
 	}
@@ -280,7 +280,7 @@ func TestFeedSnapshotCluster(t *testing.T) {
 			e := newFeedEnvCluster(t, false, tt.cluster)
 			// Two streams, both led by a snapshot: each carries the settings.
 			for i := range 2 {
-				f, err := e.node.OpenFeed(t.Context(), "dev", 0, nil)
+				f, err := e.node.OpenFeed(t.Context(), "dev", 0, "", nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -306,5 +306,47 @@ func TestNewRejectsBadCluster(t *testing.T) {
 	_, err = New(Options{Store: st, Cluster: protocol.Cluster{Redis: "http://r:6379"}})
 	if err == nil || !strings.Contains(err.Error(), "Options.Cluster") {
 		t.Fatalf("error = %v, want one naming Options.Cluster", err)
+	}
+}
+
+// A node resuming with other cluster settings than the server's gets a snapshot (events do
+// not carry the settings); with the same ones, only what it missed.
+func TestFeedResumeClusterChanged(t *testing.T) {
+	cluster := protocol.Cluster{Redis: "redis://redis.internal:6379/0"}
+	e := newFeedEnvCluster(t, false, cluster)
+	e.publish(t, petsV1)
+	cat, err := e.st.GetCatalog(t.Context(), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := protocol.Cluster{Redis: "redis://old:6379/0"}
+	tests := []struct {
+		name     string
+		has      string // the fingerprint the node sends
+		snapshot bool
+	}{
+		{"same settings: resumed", cluster.Fingerprint(), false},
+		{"none yet: a snapshot", "", true},
+		{"other settings: a snapshot", other.Fingerprint(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := e.node.OpenFeed(t.Context(), "dev", cat.Sequence, tt.has, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if tt.snapshot {
+				fr := next(t, f)
+				if fr.Type != protocol.FrameSnapshot || fr.Snapshot.Cluster == nil || *fr.Snapshot.Cluster != cluster {
+					t.Fatalf("first frame %s@%d (cluster %+v), want a snapshot with %+v", fr.Type, fr.Sequence, fr.Snapshot, cluster)
+				}
+				return
+			}
+			e.publish(t, petsV1+"# "+tt.name+"\n")
+			if fr := next(t, f); fr.Type != protocol.FrameRevision {
+				t.Fatalf("first frame %s@%d, want the new revision only", fr.Type, fr.Sequence)
+			}
+		})
 	}
 }
