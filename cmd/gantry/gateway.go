@@ -354,6 +354,7 @@ func (cr *clusterRedis) apply(c protocol.Cluster) {
 	}
 	if rdb == nil && prev.Redis != "" {
 		cr.log.Info("counting rate limits and quotas per node: the control plane no longer names a Redis")
+		cr.metrics.NoRedis()
 	}
 	cr.sw.Set(next)
 	if old := cr.rdb; old != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/gantry-dev/gantry/core/testservice"
 	"github.com/gantry-dev/gantry/embedded-gateway/policy/ratelimit"
 	"github.com/gantry-dev/gantry/sync/protocol"
@@ -85,8 +87,12 @@ func TestNodeRateLimitStoresFollowCluster(t *testing.T) {
 		onCluster func(protocol.Cluster)
 	}
 	var nodes []node
+	var registry interface {
+		Gather() ([]*dto.MetricFamily, error)
+	}
 	for range 2 {
 		c, reg, onCluster, closeFn, err := nodeRateLimitStores(ctx, g, gatewayFlags{})
+		registry = reg
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +141,14 @@ func TestNodeRateLimitStoresFollowCluster(t *testing.T) {
 				t.Errorf("%s: request %d allowed = %v, want %v", st.name, i, got, want)
 			}
 		}
+		// The last node's /metrics says whether it counts in Redis.
+		wantUp := 0.0
+		if st.cluster != nil && st.cluster.Redis != "" {
+			wantUp = 1
+		}
+		if up := gaugeValue(t, registry, "gantry_ratelimit_redis_up"); up != wantUp {
+			t.Errorf("%s: gantry_ratelimit_redis_up = %v, want %v", st.name, up, wantUp)
+		}
 	}
 	if !strings.Contains(errb.String(), "sharing rate limits and quotas through the Redis the control plane names") ||
 		!strings.Contains(errb.String(), "addr="+addr) {
@@ -155,4 +169,22 @@ func TestNodeRateLimitStoresFollowCluster(t *testing.T) {
 	if !strings.Contains(errb.String(), "this node's --redis wins") {
 		t.Errorf("no log that --redis wins: %s", errb.String())
 	}
+}
+
+// gaugeValue returns the value of the gauge called name in reg.
+func gaugeValue(t *testing.T, reg interface {
+	Gather() ([]*dto.MetricFamily, error)
+}, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

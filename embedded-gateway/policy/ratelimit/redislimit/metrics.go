@@ -55,6 +55,10 @@ func NewMetrics() *Metrics {
 	return m
 }
 
+// NoRedis records that no Redis is in use any more (a node that went back to counting
+// alone): gantry_ratelimit_redis_up reads 0 until a Backend using these metrics decides again.
+func (m *Metrics) NoRedis() { m.up.Set(0) }
+
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.fallback.Describe(ch)
