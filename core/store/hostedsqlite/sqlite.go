@@ -16,24 +16,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlitedb"
 )
 
 var _ store.HostedStore = (*Store)(nil)
-
-// busyTimeout is how long a connection waits for another process's lock before failing.
-const busyTimeout = 5 * time.Second
 
 // Options configures Open. The zero value is ready to use.
 type Options struct {
@@ -58,75 +48,19 @@ type Store struct {
 // The parent folder is created with mode 0700 if missing. A file written by a newer Gantry
 // is refused with ErrSchemaTooNew.
 func Open(path string, opts Options) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("opening server database: empty path")
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating folder for server database %q: %w", path, err)
-		}
-	}
-	s := &Store{path: path, log: log}
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, r, err := sqlitedb.Open(path, sqlitedb.Options{
+		Name:      "server database",
+		ReadConns: opts.ReadConns,
+		Migrate:   func(w *sql.DB) error { return migrate(context.Background(), w, path, log) },
+	})
 	if err != nil {
-		return nil, fmt.Errorf("opening server database %q: %w", path, err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	s.w = w
-	if err := connect(w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening server database %q: %w", path, err)
-	}
-	if err := s.migrate(context.Background()); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening server database %q: %w", path, err)
-	}
-	n := opts.ReadConns
-	if n <= 0 {
-		n = max(4, runtime.GOMAXPROCS(0))
-	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening server database %q for reading: %w", path, err)
-	}
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
-	if err := connect(r); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("opening server database %q for reading: %w", path, err)
-	}
-	s.r = r
-	return s, nil
-}
-
-// dsn builds the data source name: the same pragmas on every connection, IMMEDIATE
-// transactions on the writer, query_only on the readers.
-func dsn(path string, readOnly bool) string {
-	p := filepath.ToSlash(path)
-	if runtime.GOOS == "windows" && !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Set("_journal_mode", "WAL")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "temp_store(MEMORY)")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
-	}
-	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+	return &Store{path: path, log: log, w: w, r: r}, nil
 }
 
 // Path returns the database file's path.
@@ -183,46 +117,9 @@ func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return fn(tx)
 }
 
-// connect opens db's first connection, retrying while another process switches the file
-// to WAL.
-func connect(db *sql.DB) error {
-	deadline := time.Now().Add(busyTimeout)
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		err := db.Ping()
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(wait)
-	}
-}
-
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return true
-	}
-	return false
-}
-
-func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return true
-	}
-	return false
-}
-
 // wrapWrite adds what to err, and store.ErrConflict if err is a uniqueness violation.
 func wrapWrite(what string, err error) error {
-	if isUniqueViolation(err) {
+	if sqlitedb.IsUniqueViolation(err) {
 		return fmt.Errorf("%s: %w: %w", what, store.ErrConflict, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/gantry-dev/gantry/core/store/sqlitedb"
 )
 
 // Checkpoint policy. SQLite's automatic checkpoint runs inside the COMMIT that crosses
@@ -40,16 +42,8 @@ type checkpointer struct {
 
 // startCheckpointer opens the checkpoint connection on path and starts its goroutine.
 func startCheckpointer(path string) (*checkpointer, error) {
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := sqlitedb.OpenWriter(path, pragmas...)
 	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if err := connect(db); err != nil {
-		db.Close()
 		return nil, err
 	}
 	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}

@@ -15,24 +15,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/gantry-dev/gantry/core/store"
+	"github.com/gantry-dev/gantry/core/store/sqlitedb"
 )
 
 var _ store.Store = (*Store)(nil)
-
-// busyTimeout is how long a connection waits for another process's lock before failing.
-const busyTimeout = 5 * time.Second
 
 // Options configures Open. The zero value is ready to use.
 type Options struct {
@@ -63,56 +53,21 @@ type Store struct {
 // to date. The parent folder is created with mode 0700 if missing. A database written by
 // a newer Gantry, whose schema this binary does not know, is refused with ErrSchemaTooNew.
 func Open(path string, opts Options) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("opening workspace database: empty path")
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating folder for workspace database %q: %w", path, err)
-		}
-	}
 	s := &Store{path: path, log: log, compressFiles: defaultCompressFiles, compressCompiled: defaultCompressCompiled}
-
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, r, err := sqlitedb.Open(path, sqlitedb.Options{
+		Name:      "workspace database",
+		ReadConns: opts.ReadConns,
+		Pragmas:   pragmas,
+		Migrate:   func(w *sql.DB) error { return migrate(context.Background(), w, path, log) },
+	})
 	if err != nil {
-		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	s.w = w
-	// Connect the writer first: it is the connection that switches a new file to WAL.
-	if err := connect(w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
-	}
-	if err := s.migrate(context.Background()); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening workspace database %q: %w", path, err)
-	}
-
-	n := opts.ReadConns
-	if n <= 0 {
-		n = max(4, runtime.GOMAXPROCS(0))
-	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("opening workspace database %q for reading: %w", path, err)
-	}
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
-	if err := connect(r); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("opening workspace database %q for reading: %w", path, err)
-	}
-	s.r = r
+	s.w, s.r = w, r
 	if s.ckpt, err = startCheckpointer(path); err != nil {
 		r.Close()
 		w.Close()
@@ -121,35 +76,16 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// dsn builds the modernc.org/sqlite data source name. Every connection gets the same pragmas
-// (the driver runs them on connect); the writer begins transactions IMMEDIATE and the readers
-// are query_only.
-func dsn(path string, readOnly bool) string {
-	p := filepath.ToSlash(path)
-	if runtime.GOOS == "windows" && !strings.HasPrefix(p, "/") {
-		p = "/" + p // file:/C:/...
-	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	// The driver runs the _pragma list sorted by name, so journal_mode goes through its own
-	// key (run after the list): page_size must come first to take effect on a new file.
-	// 16 KiB pages write a batch of captured exchanges in a quarter of the WAL frames and
-	// store 15% more exchanges/s with 1 KB bodies (BenchmarkAppendExchanges).
-	q.Add("_pragma", "page_size(16384)")
-	q.Set("_journal_mode", "WAL")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	// Statement journals (a multi-row INSERT inside a transaction keeps one) stay in memory.
-	q.Add("_pragma", "temp_store(MEMORY)")
+// pragmas are the workspace store's pragmas besides sqlitedb's, run on every connection.
+var pragmas = []string{
+	// The driver runs journal_mode (its own key) after the _pragma list: page_size must
+	// come before it to take effect on a new file. 16 KiB pages write a batch of captured
+	// exchanges in a quarter of the WAL frames and store 15% more exchanges/s with 1 KB
+	// bodies (BenchmarkAppendExchanges).
+	"page_size(16384)",
 	// Checkpoints run in the background (checkpoint.go), never inside a COMMIT.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
-	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
-	}
-	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+	"wal_autocheckpoint(0)",
+	fmt.Sprintf("journal_size_limit(%d)", walSizeLimit),
 }
 
 // Path returns the database file's path.
@@ -215,49 +151,9 @@ func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return fn(tx)
 }
 
-// connect opens db's first connection. Switching a new file to WAL as the connection's
-// pragmas do can fail with SQLITE_BUSY without waiting on busy_timeout while another
-// process opens the same file, so a busy connect is retried until busyTimeout.
-func connect(db *sql.DB) error {
-	deadline := time.Now().Add(busyTimeout)
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		err := db.Ping()
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(wait)
-	}
-}
-
-// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return true
-	}
-	return false
-}
-
-// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
-func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return true
-	}
-	return false
-}
-
 // wrapWrite adds what to err, and store.ErrConflict if err is a uniqueness violation.
 func wrapWrite(what string, err error) error {
-	if isUniqueViolation(err) {
+	if sqlitedb.IsUniqueViolation(err) {
 		return fmt.Errorf("%s: %w: %w", what, store.ErrConflict, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
@@ -79,8 +78,8 @@ func TestMigrationsAppliedOnce(t *testing.T) {
 		t.Fatalf("schema_migrations has %d rows, want %d", len(first), SchemaVersion())
 	}
 	for i, r := range first {
-		if r.version != i+1 || r.name != migrations[i].name {
-			t.Errorf("row %d = %+v, want version %d %s", i, r, i+1, migrations[i].name)
+		if r.version != i+1 || r.name != migrations[i].Name {
+			t.Errorf("row %d = %+v, want version %d %s", i, r, i+1, migrations[i].Name)
 		}
 	}
 	if _, err := s.PutEnvironment(t.Context(), &model.Environment{Name: "kept"}); err != nil {
@@ -359,34 +358,6 @@ func TestUniqueViolationIsConflict(t *testing.T) {
 	}
 	if got := wrapWrite("x", errors.New("disk I/O error")); errors.Is(got, store.ErrConflict) {
 		t.Errorf("a non-constraint error became ErrConflict: %v", got)
-	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		files   []string
-		wantErr bool
-	}{
-		{"ordered", []string{"0002_b.sql", "0001_a.sql"}, false},
-		{"gap", []string{"0001_a.sql", "0003_c.sql"}, true},
-		{"duplicate version", []string{"0001_a.sql", "0001_b.sql"}, true},
-		{"bad name", []string{"init.sql"}, true},
-		{"zero", []string{"0000_a.sql"}, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fsys := fstest.MapFS{}
-			for _, f := range tc.files {
-				fsys["migrations/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
-			}
-			ms, err := loadMigrations(fsys)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("loadMigrations(%v) = %v, %v; wantErr %v", tc.files, ms, err, tc.wantErr)
-			}
-			if err == nil && (ms[0].version != 1 || ms[1].version != 2) {
-				t.Errorf("order = %+v", ms)
-			}
-		})
 	}
 }
 
