@@ -116,10 +116,12 @@ func (b *breaker) set(s CircuitState) {
 
 // target is one server of an upstream with its balancing, health and breaker state.
 type target struct {
-	index  int
-	url    *url.URL
-	raw    string // the configured URL, the only address shown to clients
-	weight int
+	index int
+	url   *url.URL
+	raw   string // the configured URL, the only address shown to clients
+	// hostPort is url's host with the scheme's default port when it names none.
+	hostPort string
+	weight   int
 
 	healthy  atomic.Bool
 	requests atomic.Uint64 // attempts sent

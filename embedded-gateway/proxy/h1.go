@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -86,14 +87,22 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.eligible(req) {
 		return t.fallback.RoundTrip(req)
 	}
-	ctx := req.Context()
-	host := canonicalHost(req.URL.Host)
+	return t.do(req.Context(), hostPort(req.URL), req, req.Close, func(w *bufio.Writer) error {
+		return writeRequestHead(w, req)
+	})
+}
+
+// do sends a bodiless request, whose head writeHead writes, to host (host:port) over an
+// idle connection or a new one, and returns the response, whose body must be closed. req
+// tells the method the response answers (a HEAD's has no body) and becomes the response's
+// Request; closing says the request asked to close the connection afterwards.
+func (t *h1Transport) do(ctx context.Context, host string, req *http.Request, closing bool, writeHead func(*bufio.Writer) error) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.get(ctx, host)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.exchange(ctx, c, req)
+		resp, err := t.exchange(ctx, c, req, closing, writeHead)
 		if err == nil {
 			return resp, nil
 		}
@@ -108,12 +117,16 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// canonicalHost adds HTTP's default port to a host without one.
-func canonicalHost(h string) string {
-	if _, _, err := net.SplitHostPort(h); err == nil {
-		return h
+// hostPort returns u's host and port, the scheme's default port when u names none.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
 	}
-	return net.JoinHostPort(h, "80")
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // staleConn reports whether err is what writing to or reading from a connection the peer
@@ -191,12 +204,12 @@ func (t *h1Transport) close() {
 	t.CloseIdleConnections()
 }
 
-// exchange writes req on c and reads the response header. On success the response's body
-// owns c: it returns c to the pool once read to the end, or closes it.
-func (t *h1Transport) exchange(ctx context.Context, c *h1Conn, req *http.Request) (*http.Response, error) {
+// exchange writes a request head on c and reads the response header. On success the
+// response's body owns c: it returns c to the pool once read to the end, or closes it.
+func (t *h1Transport) exchange(ctx context.Context, c *h1Conn, req *http.Request, closing bool, writeHead func(*bufio.Writer) error) (*http.Response, error) {
 	// A cancelled context aborts whatever c is blocked on, until the body is done with c.
 	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(aLongTimeAgo) })
-	if err := writeRequestHead(c.bw, req); err != nil {
+	if err := writeHead(c.bw); err != nil {
 		stop()
 		return nil, err
 	}
@@ -233,7 +246,7 @@ func (t *h1Transport) exchange(ctx context.Context, c *h1Conn, req *http.Request
 			return nil, err
 		}
 	}
-	keep := !resp.Close && !req.Close
+	keep := !resp.Close && !closing
 	if resp.Body == http.NoBody || resp.Body == nil {
 		t.release(c, stop, keep)
 		return resp, nil
@@ -348,4 +361,15 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// idleCount returns how many idle connections the pool holds.
+func (t *h1Transport) idleCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, list := range t.idle {
+		n += len(list)
+	}
+	return n
 }

@@ -1,7 +1,10 @@
 // Package proxy is the gateway's reverse proxy to real upstreams: an
 // httputil.ReverseProxy (Rewrite, ModifyResponse, ErrorHandler) over a Transport tuned for
 // a gateway, with smooth weighted round-robin across an upstream's targets, active health
-// checks, a per-target circuit breaker and retries of idempotent requests.
+// checks, a per-target circuit breaker and retries of idempotent requests. Bodiless GET,
+// HEAD, OPTIONS and DELETE requests to plain-HTTP targets take a direct path with the same
+// semantics that writes and reads the upstream exchange on the request's goroutine (see
+// direct.go).
 //
 // On the way up it appends the client to X-Forwarded-For and Forwarded (RFC 7239),
 // replaces X-Forwarded-Host and X-Forwarded-Proto with what it saw, and passes on a sane
@@ -76,8 +79,11 @@ type Proxy struct {
 	now func() time.Time
 	rt  http.RoundTripper // sends one attempt
 	own *h1Transport      // rt when New built it; closed by Close
-	rp  *httputil.ReverseProxy
-	bal balancer
+	// direct is set when own sends to plain-HTTP targets only: bodiless requests then
+	// take the direct path (see serveDirect).
+	direct bool
+	rp     *httputil.ReverseProxy
+	bal    balancer
 	// onError is Options.OnError.
 	onError func(upstream, kind string)
 
@@ -160,10 +166,14 @@ func New(u Upstream, opts Options) (*Proxy, error) {
 	}
 	for i, tc := range u.Targets {
 		tu, _ := parseTargetURL(tc.URL) // checked by Validate
-		t := &target{index: i, url: tu, raw: tc.URL, weight: tc.Weight}
+		t := &target{index: i, url: tu, raw: tc.URL, weight: tc.Weight, hostPort: hostPort(tu)}
 		t.healthy.Store(true)
 		t.cb = breaker{cfg: u.CircuitBreaker, state: CircuitClosed}
 		p.bal.targets = append(p.bal.targets, t)
+	}
+	p.direct = p.own != nil
+	for _, t := range p.bal.targets {
+		p.direct = p.direct && t.url.Scheme == "http"
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -294,7 +304,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st.target, st.gen, st.pending = t, gen, true
 	st.tried = append(st.triedA[:0], t)
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	if p.directEligible(r) {
+		p.serveDirect(w, r, st)
+	} else {
+		p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	}
 	if st.pending { // the request never reached the transport: free a half-open slot
 		p.bal.report(t, gen, outcomeNone, p.now())
 	}
@@ -373,12 +387,22 @@ func stripPrefix(u *url.URL, prefix string) {
 	u.Path, u.RawPath = rest, raw
 }
 
-// aim points out at target t: scheme, host, the target's path joined before the request
-// path, the target's query merged, and the Host header.
+// aim points out at target t: its URL (see targetURL) and the Host header.
 func (p *Proxy) aim(out *http.Request, t *target, st *reqState) {
-	u := st.base
+	u := targetURL(t, &st.base)
+	out.URL = &u
+	out.Host = ""
+	if p.up.PreserveHost {
+		out.Host = st.inHost
+	}
+}
+
+// targetURL returns base aimed at target t: scheme and host, the target's path joined
+// before the request path, and the target's query merged before the request's.
+func targetURL(t *target, base *url.URL) url.URL {
+	u := *base
 	u.Scheme, u.Host = t.url.Scheme, t.url.Host
-	u.Path, u.RawPath = joinPaths(t.url, &st.base)
+	u.Path, u.RawPath = joinPaths(t.url, base)
 	if tq := t.url.RawQuery; tq != "" {
 		if u.RawQuery == "" {
 			u.RawQuery = tq
@@ -386,11 +410,7 @@ func (p *Proxy) aim(out *http.Request, t *target, st *reqState) {
 			u.RawQuery = tq + "&" + u.RawQuery
 		}
 	}
-	out.URL = &u
-	out.Host = ""
-	if p.up.PreserveHost {
-		out.Host = st.inHost
-	}
+	return u
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
@@ -406,10 +426,9 @@ func idempotent(m string) bool {
 	return false
 }
 
-// roundTrip is the ReverseProxy's Transport: it sends req to the picked target, reports
-// the outcome to the target's breaker and, for idempotent requests whose body was not
-// read, retries a transport failure on another target. Nothing has been written to the
-// client while it runs.
+// roundTrip is the ReverseProxy's Transport: it sends req to the picked target and, for
+// idempotent requests whose body was not read, retries a transport failure on another
+// target (see send). Nothing has been written to the client while it runs.
 func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(req.Context())
 	if st == nil {
@@ -421,13 +440,41 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		body = &bodyTracker{rc: req.Body}
 		req.Body, _ = body.next()
 	}
-	t, gen, out := st.target, st.gen, req
-	for attempt := 0; ; attempt++ {
+	var nextBody io.ReadCloser
+	replay := func() bool {
+		if body == nil {
+			return true
+		}
+		b, ok := body.next() // false: the failed attempt read some of the body
+		nextBody = b
+		return ok
+	}
+	return p.send(req.Context(), st, canRetry, replay, func(t *target, n int) (*http.Response, error) {
+		if n == 0 {
+			return p.rt.RoundTrip(req)
+		}
+		out := req.Clone(req.Context())
+		if body != nil {
+			out.Body = nextBody
+		}
+		p.aim(out, t, st)
+		return p.rt.RoundTrip(out)
+	})
+}
+
+// send makes the attempts of one request: the first to st.target and, after a transport
+// failure that may be retried (canRetry, the upstream's retry budget, retryable, and
+// replay agreeing), each further one to a target not tried yet if there is one. Every
+// attempt's outcome goes to its target's circuit breaker.
+func (p *Proxy) send(ctx context.Context, st *reqState, canRetry bool, replay func() bool,
+	attempt func(t *target, n int) (*http.Response, error)) (*http.Response, error) {
+	t, gen := st.target, st.gen
+	for n := 0; ; n++ {
 		t.requests.Add(1)
-		resp, err := p.rt.RoundTrip(out)
+		resp, err := attempt(t, n)
 		o := outcomeSuccess
 		switch {
-		case err != nil && req.Context().Err() != nil:
+		case err != nil && ctx.Err() != nil:
 			o = outcomeNone
 		case err != nil:
 			o = outcomeFailure
@@ -445,16 +492,8 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		if !canRetry || attempt >= p.up.Retries || req.Context().Err() != nil || !retryable(err) {
+		if !canRetry || n >= p.up.Retries || ctx.Err() != nil || !retryable(err) || !replay() {
 			return nil, err
-		}
-		var nextBody io.ReadCloser
-		if body != nil {
-			b, ok := body.next()
-			if !ok {
-				return nil, err // the failed attempt read some of the body: it cannot be replayed
-			}
-			nextBody = b
 		}
 		now := p.now()
 		nt, ngen := p.bal.pick(now, st.wasTried)
@@ -469,11 +508,6 @@ func (p *Proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		t, gen = nt, ngen
 		st.target = t
 		st.tried = append(st.tried, t)
-		out = req.Clone(req.Context())
-		if body != nil {
-			out.Body = nextBody
-		}
-		p.aim(out, t, st)
 	}
 }
 
@@ -595,6 +629,11 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		problem.Error(w, r, http.StatusBadGateway, "upstream-bad-response", "The upstream request failed.")
 		return
 	}
+	p.fail(w, r, st, err)
+}
+
+// fail answers a request whose attempts failed with err.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, st *reqState, err error) {
 	w.Header().Set("X-Request-Id", st.id)
 	t := st.target
 	log := p.log.With("upstream", p.up.Name, "target", t.raw, "requestId", st.id, "method", r.Method, "path", st.inPath)
