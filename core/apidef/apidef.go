@@ -306,20 +306,7 @@ type schemaJSON Schema
 
 // MarshalJSON writes s as JSON Schema: boolean schemas as true/false, a single type as a string.
 func (s *Schema) MarshalJSON() ([]byte, error) {
-	if s.Bool != nil {
-		if *s.Bool {
-			return []byte("true"), nil
-		}
-		return []byte("false"), nil
-	}
-	if len(s.Type) == 1 {
-		type single struct {
-			*schemaJSON
-			Type string `json:"type"`
-		}
-		return json.Marshal(single{(*schemaJSON)(s), s.Type[0]})
-	}
-	return json.Marshal((*schemaJSON)(s))
+	return appendSchema(nil, s)
 }
 
 // UnmarshalJSON reads a JSON Schema written by MarshalJSON (or by hand).

@@ -29,6 +29,7 @@ type Checker struct {
 	mu       sync.Mutex
 	compiler *jsonschema.Compiler
 	inline   map[string]*Schema // resource URL -> unnamed schema
+	urls     map[*Schema]string // unnamed schema -> its resource URL, once assigned
 	compiled map[*Schema]*jsonschema.Schema
 	failed   map[*Schema]error
 }
@@ -49,6 +50,7 @@ func (c *Checker) init() {
 		c.names[s] = name
 	}
 	c.inline = map[string]*Schema{}
+	c.urls = map[*Schema]string{}
 	c.compiled = map[*Schema]*jsonschema.Schema{}
 	c.failed = map[*Schema]error{}
 	c.compiler = helpers.NewCompilerWithOptions(config.NewValidationOptions(config.WithFormatAssertions()))
@@ -74,13 +76,16 @@ func (c *Checker) load(u string) (any, error) {
 	} else if s = c.inline[u]; s == nil {
 		return nil, fmt.Errorf("schema %q is outside the definition", u)
 	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("encoding schema: %w", err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
+	doc, ok := schemaDocument(s)
+	if !ok {
+		// A raw value is not valid JSON: the text route reports it.
+		b, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("encoding schema: %w", err)
+		}
+		if doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(b)); err != nil {
+			return nil, err
+		}
 	}
 	return rewriteRefs(RewriteDiscriminators(doc)), nil
 }
@@ -118,14 +123,7 @@ func (c *Checker) Compile(s *Schema) (*jsonschema.Schema, error) {
 	if err, ok := c.failed[s]; ok {
 		return nil, err
 	}
-	var u string
-	if name, ok := c.names[s]; ok {
-		u = namedBase + url.PathEscape(name)
-	} else {
-		u = inlineBase + strconv.Itoa(len(c.inline))
-		c.inline[u] = s
-	}
-	js, err := c.compiler.Compile(u)
+	js, err := c.compiler.Compile(c.resourceURL(s))
 	if err != nil {
 		err = fmt.Errorf("compiling schema: %w", err)
 		c.failed[s] = err
@@ -133,6 +131,21 @@ func (c *Checker) Compile(s *Schema) (*jsonschema.Schema, error) {
 	}
 	c.compiled[s] = js
 	return js, nil
+}
+
+// resourceURL returns the URL s is compiled under: its name's for a named schema, else the
+// next free inline URL, assigned on first use. It runs under c.mu.
+func (c *Checker) resourceURL(s *Schema) string {
+	if name, ok := c.names[s]; ok {
+		return namedBase + url.PathEscape(name)
+	}
+	if u, ok := c.urls[s]; ok {
+		return u
+	}
+	u := inlineBase + strconv.Itoa(len(c.inline))
+	c.inline[u] = s
+	c.urls[s] = u
+	return u
 }
 
 // Validate checks the JSON document raw against s; a nil s accepts anything.

@@ -42,7 +42,16 @@ type converter struct {
 	pending   []schemaJob
 	libErrors []error
 	refErrs   map[string]bool // positions of reported reference errors
+	resolved  map[*yaml.Node]resolution
 	examples  []exampleCheck
+}
+
+// resolution is what resolveOnce found for one $ref (keyed by its value node).
+type resolution struct {
+	file   string // the file the $ref is in
+	target at
+	key    string
+	err    error
 }
 
 // schemaJob is a named schema still to be converted.
@@ -57,14 +66,15 @@ func newConverter(fsx *fileSet, opts Options) *converter {
 		base = strings.TrimRight(filepath.Clean(fsx.dir), string(filepath.Separator))
 	}
 	return &converter{
-		base:    base,
-		fsx:     fsx,
-		opts:    opts,
-		docs:    map[string]*yaml.Node{},
-		docErrs: map[string]error{},
-		names:   map[string]string{},
-		taken:   map[string]bool{},
-		refErrs: map[string]bool{},
+		base:     base,
+		fsx:      fsx,
+		opts:     opts,
+		docs:     map[string]*yaml.Node{},
+		docErrs:  map[string]error{},
+		names:    map[string]string{},
+		taken:    map[string]bool{},
+		refErrs:  map[string]bool{},
+		resolved: map[*yaml.Node]resolution{},
 	}
 }
 
@@ -181,7 +191,11 @@ func (c *converter) runLibopenapi() (*yaml.Node, bool) {
 		return nil, false
 	}
 	if c.opts.Progress != nil {
-		c.opts.Progress("index", 0, len(c.fsx.order))
+		total := len(c.fsx.order)
+		if c.fsx.pending != nil {
+			total = 0 // not known yet
+		}
+		c.opts.Progress("index", 0, total)
 	}
 
 	cfg := &datamodel.DocumentConfiguration{
@@ -214,6 +228,7 @@ func (c *converter) runLibopenapi() (*yaml.Node, bool) {
 			}
 		}
 	}()
+	c.fsx.ready()
 	if libRoot = deref(libRoot); libRoot != nil && libRoot.Kind == yaml.MappingNode {
 		c.docs[root] = libRoot
 	} else {
@@ -386,10 +401,24 @@ func refTarget(from, ref string) (file, ptr string) {
 	return file, ptr
 }
 
-// resolve follows the $ref of mapping a (which must have one) once.
+// resolveOnce follows the $ref of mapping a (which must have one) once. The answer depends
+// only on the reference and the file it is in, so it is remembered per $ref node: large specs
+// convert the same shared objects (responses, headers, schemas) many times.
 func (c *converter) resolveOnce(a at) (at, string, error) {
-	ref := str(get(a.n, "$ref"))
-	file, ptr := refTarget(a.file, ref)
+	refNode := get(a.n, "$ref")
+	if r, ok := c.resolved[refNode]; ok && r.file == a.file {
+		return r.target, r.key, r.err
+	}
+	target, key, err := c.resolveRef(a.file, str(refNode))
+	if refNode != nil {
+		c.resolved[refNode] = resolution{a.file, target, key, err}
+	}
+	return target, key, err
+}
+
+// resolveRef resolves ref, which appears in file, to its target node and key (file#pointer).
+func (c *converter) resolveRef(from, ref string) (at, string, error) {
+	file, ptr := refTarget(from, ref)
 	if !strings.HasPrefix(ptr, "/") && ptr != "" {
 		return at{}, "", fmt.Errorf("reference %q: only JSON pointer fragments are supported", ref)
 	}

@@ -27,17 +27,23 @@ func (c *converter) queueExample(e *apidef.Example, mt *apidef.MediaType, where 
 }
 
 // checkExamples validates every queued example with the same engine the request
-// validator uses, marking mismatches Invalid and warning about them.
+// validator uses, marking mismatches Invalid and warning about them. The checks run as one
+// batch (see apidef.Checker.ValidateAll); the warnings keep the examples' order.
 func (c *converter) checkExamples() {
 	if len(c.examples) == 0 {
 		return
 	}
-	checker := apidef.NewChecker(c.def)
+	if c.opts.Progress != nil {
+		c.opts.Progress("examples", 0, len(c.examples))
+	}
+	schemas := make([]*apidef.Schema, len(c.examples))
+	values := make([][]byte, len(c.examples))
 	for i, ec := range c.examples {
-		if c.opts.Progress != nil && (i%64 == 0 || i == len(c.examples)-1) {
-			c.opts.Progress("examples", i+1, len(c.examples))
-		}
-		err := checker.Validate(ec.mt.Schema, ec.ex.Value)
+		schemas[i], values[i] = ec.mt.Schema, ec.ex.Value
+	}
+	errs := apidef.NewChecker(c.def).ValidateAll(schemas, values, 0)
+	for i, ec := range c.examples {
+		err := errs[i]
 		if err == nil {
 			continue
 		}
@@ -52,6 +58,9 @@ func (c *converter) checkExamples() {
 			Location: ec.ex.Source,
 			Message:  name + " of " + ec.where + " does not match its schema: " + reason,
 		})
+	}
+	if c.opts.Progress != nil {
+		c.opts.Progress("examples", len(c.examples), len(c.examples))
 	}
 }
 

@@ -24,6 +24,21 @@ type fileSet struct {
 	data  map[string][]byte
 	read  reader // reads further files on demand; nil when there are none
 	dir   string // the root's folder on disk; "" when the files are in memory
+
+	// pending, while the files beyond the root are collected in the background, delivers
+	// the complete set; ready merges it.
+	pending <-chan *fileSet
+}
+
+// ready waits for a background collection, if any, and takes its files in. Until then the
+// set holds only the root.
+func (s *fileSet) ready() {
+	if s.pending == nil {
+		return
+	}
+	full := <-s.pending
+	s.pending = nil
+	s.data, s.order = full.data, full.order
 }
 
 // reader returns the content of a file relative to the root's folder, or an error.
@@ -34,12 +49,16 @@ type reader func(rel string) ([]byte, error)
 // libopenapi runs. Files that do not exist are skipped here; the converter reports the
 // dangling reference at its position.
 func collectFiles(root string, read reader, progress func(string, int, int)) (*fileSet, error) {
-	fsx := &fileSet{root: root, data: map[string][]byte{}, read: read}
 	rootData, err := read(root)
 	if err != nil {
 		return nil, err
 	}
-	fsx.data[root] = rootData
+	return collectFrom(root, rootData, read, progress), nil
+}
+
+// collectFrom is collectFiles once the root's content is known.
+func collectFrom(root string, rootData []byte, read reader, progress func(string, int, int)) *fileSet {
+	fsx := &fileSet{root: root, data: map[string][]byte{root: rootData}, read: read}
 	queue := []string{root}
 	for len(queue) > 0 {
 		cur := queue[0]
@@ -71,7 +90,7 @@ func collectFiles(root string, read reader, progress func(string, int, int)) (*f
 	}
 	sort.Strings(fsx.order)
 	fsx.order = append([]string{root}, fsx.order...)
-	return fsx, nil
+	return fsx
 }
 
 // refFile returns the file part of ref resolved against dir (both slash paths relative to the

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -241,7 +240,45 @@ func appendJSON(buf []byte, n *yaml.Node, depth int) ([]byte, error) {
 	return append(buf, "null"...), nil
 }
 
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+// isJSONNumber reports whether v is exactly one JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(v string) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(v) && v[i] == '0':
+		i++
+	case i < len(v) && v[i] >= '1' && v[i] <= '9':
+		digits()
+	default:
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(v)
+}
 
 func appendScalar(buf []byte, n *yaml.Node) []byte {
 	switch n.ShortTag() {
@@ -253,7 +290,7 @@ func appendScalar(buf []byte, n *yaml.Node) []byte {
 		}
 	case "!!int", "!!float":
 		v := strings.ReplaceAll(n.Value, "_", "")
-		if jsonNumber.MatchString(v) {
+		if isJSONNumber(v) {
 			return append(buf, v...)
 		}
 		if i, err := strconv.ParseInt(v, 0, 64); err == nil {

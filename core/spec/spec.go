@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/gantry-dev/gantry/core/apidef"
 	"github.com/gantry-dev/gantry/core/model"
@@ -121,11 +122,18 @@ func Load(path string, opts Options) (*Spec, []Warning, error) {
 		return nil, nil, fmt.Errorf("loading spec %q: %w", path, err)
 	}
 	dir, name := filepath.Split(abs)
-	fsx, err := collectFiles(name, diskReader(dir), opts.Progress)
+	read := diskReader(dir)
+	rootData, err := read(name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading spec %q: %w", path, err)
 	}
-	fsx.dir = dir
+	// libopenapi reads the spec's files from disk itself, so the file set (kept with the
+	// revision and hashed) is collected in the background while it indexes them.
+	opts.Progress = serialized(opts.Progress)
+	fsx := &fileSet{root: name, order: []string{name}, data: map[string][]byte{name: rootData}, read: read, dir: dir}
+	collected := make(chan *fileSet, 1)
+	go func() { collected <- collectFrom(name, rootData, read, opts.Progress) }()
+	fsx.pending = collected
 	s, warns, err := build(path, fsx, opts)
 	if s != nil {
 		s.Path = abs
@@ -169,6 +177,7 @@ func build(display string, fsx *fileSet, opts Options) (spec *Spec, warns []Warn
 	}()
 	c := newConverter(fsx, opts)
 	def := c.run()
+	fsx.ready()
 	var problems []Warning
 	for _, w := range c.warns {
 		if w.Severity == SeverityError {
@@ -186,6 +195,20 @@ func build(display string, fsx *fileSet, opts Options) (spec *Spec, warns []Warn
 		Hash:       fsx.hash(),
 		Definition: def,
 	}, warns, nil
+}
+
+// serialized returns progress guarded so that calls from several goroutines never overlap
+// (nil stays nil).
+func serialized(progress func(stage string, done, total int)) func(stage string, done, total int) {
+	if progress == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress(stage, done, total)
+	}
 }
 
 // AsError returns the *Error inside err, if any.
