@@ -33,6 +33,13 @@ func captureOne(t *testing.T, opts CaptureOptions, h http.Handler, req *http.Req
 	return xs[0], resp
 }
 
+// sharedCookie and sharedType are header values a handler shares with every response, as
+// a mock's cached responses do.
+var (
+	sharedCookie = []string{"id=1; Path=/"}
+	sharedType   = []string{"application/json"}
+)
+
 func TestMiddleware(t *testing.T) {
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
 	long := strings.Repeat("0123456789", 10)
@@ -225,6 +232,43 @@ func TestMiddleware(t *testing.T) {
 			},
 		},
 		{
+			name: "redaction leaves header values the handler shares untouched",
+			req:  func() *http.Request { return httptest.NewRequest("GET", "/", nil) },
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// As a mock serving a cached response does: the values are shared, not copied.
+				w.Header()["Set-Cookie"] = sharedCookie
+				w.Header()["Content-Type"] = sharedType
+				w.WriteHeader(http.StatusOK)
+			}),
+			check: func(t *testing.T, x *model.Exchange, resp *httptest.ResponseRecorder) {
+				if sharedCookie[0] != "id=1; Path=/" || resp.Header().Get("Set-Cookie") != "id=1; Path=/" {
+					t.Errorf("shared Set-Cookie modified: %q", sharedCookie)
+				}
+				if got := x.ResponseHeaders.Get("Set-Cookie"); got != "id=[REDACTED]; Path=/" {
+					t.Errorf("Set-Cookie = %q", got)
+				}
+				if got := x.ResponseHeaders.Get("Content-Type"); got != "application/json" {
+					t.Errorf("Content-Type = %q", got)
+				}
+			},
+		},
+		{
+			name: "trailers declared in the header are recorded from a copy",
+			req:  func() *http.Request { return httptest.NewRequest("GET", "/", nil) },
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set(http.TrailerPrefix+"X-Checksum", "abc")
+				w.WriteHeader(http.StatusOK)
+			}),
+			check: func(t *testing.T, x *model.Exchange, resp *httptest.ResponseRecorder) {
+				// net/http's HTTP/2 server moves such trailers in the live map after the
+				// handler returns, while the recorder may be reading the exchange.
+				resp.Header().Set("X-Checksum", "abc")
+				if x.ResponseHeaders.Get(http.TrailerPrefix+"X-Checksum") != "abc" || x.ResponseHeaders.Get("X-Checksum") != "" {
+					t.Errorf("response headers %v", x.ResponseHeaders)
+				}
+			},
+		},
+		{
 			name: "KeepSecrets captures verbatim",
 			opts: CaptureOptions{KeepSecrets: true},
 			req: func() *http.Request {
@@ -382,6 +426,24 @@ func TestRecorderCloseFlushesEverything(t *testing.T) {
 	}
 	if s := rec.Stats(); s.Written != 1000 || s.Recorded != 1000 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestRecorderWritesFullBatchAtOnce checks that a full batch is written without waiting for
+// the flush interval.
+func TestRecorderWritesFullBatchAtOnce(t *testing.T) {
+	sink := &MemorySink{}
+	rec := New(sink, Options{BatchSize: 8, FlushInterval: time.Hour})
+	defer rec.Close(context.Background())
+	for i := range 8 {
+		rec.Record(&model.Exchange{Status: i})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(sink.Exchanges()) < 8 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a full batch was not written: %d of 8 after 5s", len(sink.Exchanges()))
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -21,8 +21,11 @@ var idGen struct {
 // millisecond timestamp and 80 random bits. IDs sort lexically in creation order: within
 // one millisecond (or if the clock steps back) the previous ID's random part is incremented
 // instead of drawn afresh. It is safe for concurrent use.
-func NewID() string {
-	ms := uint64(time.Now().UnixMilli())
+func NewID() string { return newIDAt(time.Now()) }
+
+// newIDAt is NewID for an exchange that started at now, the current time.
+func newIDAt(now time.Time) string {
+	ms := uint64(now.UnixMilli())
 
 	idGen.mu.Lock()
 	if ms <= idGen.ms {

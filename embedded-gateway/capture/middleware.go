@@ -100,6 +100,27 @@ func newCapturer(opts CaptureOptions) *capturer {
 	return c
 }
 
+// requestState is the middleware's per-request state besides the exchange (and a request
+// body's tee), allocated at once.
+type requestState struct {
+	ctx exchangeCtx
+	rw  responseWriter
+}
+
+// exchangeCtx is a context carrying the exchange under ctxKey, like context.WithValue.
+type exchangeCtx struct {
+	context.Context
+	x *model.Exchange
+}
+
+// Value returns the exchange for ctxKey{} and asks the parent context otherwise.
+func (c *exchangeCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.x
+	}
+	return c.Context.Value(key)
+}
+
 func (c *capturer) serve(rec *Recorder, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	uri := r.RequestURI
@@ -107,7 +128,7 @@ func (c *capturer) serve(rec *Recorder, next http.Handler, w http.ResponseWriter
 		uri = r.URL.RequestURI()
 	}
 	x := &model.Exchange{
-		ID:             NewID(),
+		ID:             newIDAt(start),
 		StartedAt:      start,
 		ClientAddr:     r.RemoteAddr,
 		Scheme:         requestScheme(r),
@@ -118,13 +139,14 @@ func (c *capturer) serve(rec *Recorder, next http.Handler, w http.ResponseWriter
 		RequestHeaders: c.redact(r.Header.Clone()),
 	}
 
-	r2 := r.WithContext(NewContext(r.Context(), x))
+	st := &requestState{ctx: exchangeCtx{Context: r.Context(), x: x}, rw: responseWriter{w: w, limit: c.limit}}
+	r2 := r.WithContext(&st.ctx)
 	var body *bodyTee
 	if r.Body != nil && r.Body != http.NoBody {
 		body = &bodyTee{rc: r.Body, limit: c.limit}
 		r2.Body = body
 	}
-	rw := &responseWriter{w: w, limit: c.limit}
+	rw := &st.rw
 
 	completed := false
 	defer func() {
@@ -139,10 +161,10 @@ func (c *capturer) serve(rec *Recorder, next http.Handler, w http.ResponseWriter
 			if completed {
 				rw.status = http.StatusOK // net/http's answer when a handler writes nothing
 			}
-			rw.header = w.Header().Clone()
+			rw.header, rw.ownHeader = w.Header(), false
 		}
 		x.Status = rw.status
-		x.ResponseHeaders = c.redact(rw.header)
+		x.ResponseHeaders = c.responseHeaders(rw.header, rw.ownHeader)
 		x.ResponseBody, x.ResponseSize = rw.body, rw.size
 		if !completed {
 			x.Warnings = append(x.Warnings, "the handler panicked; the response may be incomplete")
@@ -164,6 +186,23 @@ func (c *capturer) redact(h http.Header) http.Header {
 		}
 		for i, v := range vals {
 			vals[i] = redactValue(name, v)
+		}
+	}
+	return h
+}
+
+// responseHeaders returns the response headers to record from h, which the capture owns
+// if own is set and is otherwise the handler's live map (whose value slices may be shared
+// too, with a mock's cached response for one). A live map is kept as it is unless a value
+// must be redacted, or it holds trailers that net/http's HTTP/2 server still moves once
+// the handler returns: then a copy is recorded.
+func (c *capturer) responseHeaders(h http.Header, own bool) http.Header {
+	if own {
+		return c.redact(h)
+	}
+	for name := range h {
+		if (!c.keepSecrets && c.headers[name]) || strings.HasPrefix(name, http.TrailerPrefix) {
+			return c.redact(h.Clone())
 		}
 	}
 	return h
@@ -280,7 +319,16 @@ func unescapeParam(name string) string {
 
 // isSecretParam reports whether the (possibly escaped) query parameter name is redacted.
 func (c *capturer) isSecretParam(name string) bool {
-	return c.queryParams[strings.ToLower(unescapeParam(name))]
+	if c.queryParams[name] {
+		return true
+	}
+	// Most names are plain lower-case ASCII, which normalizing would not change.
+	for i := 0; i < len(name); i++ {
+		if b := name[i]; b == '%' || b == '+' || ('A' <= b && b <= 'Z') || b >= 0x80 {
+			return c.queryParams[strings.ToLower(unescapeParam(name))]
+		}
+	}
+	return false
 }
 
 // bodyTee passes a request body through, keeping up to limit bytes and counting all.
@@ -327,21 +375,31 @@ type responseWriter struct {
 
 	wroteHeader bool
 	status      int
-	header      http.Header // the headers as they were at WriteHeader time (not yet redacted)
-	body        []byte
-	size        int64
+	// header is the headers as they were at WriteHeader time (not yet redacted). Until the
+	// handler asks for the headers again, it is the live map itself, which net/http no
+	// longer changes once the header is written; ownHeader says it is a copy made then.
+	header    http.Header
+	ownHeader bool
+	body      []byte
+	size      int64
 }
 
-// Header returns the live response headers.
-func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
+// Header returns the live response headers. After WriteHeader, the headers captured are
+// first copied: changes from then on are not sent (but trailers), and not recorded.
+func (rw *responseWriter) Header() http.Header {
+	if rw.wroteHeader && !rw.ownHeader {
+		rw.header, rw.ownHeader = rw.header.Clone(), true
+	}
+	return rw.w.Header()
+}
 
-// WriteHeader records the status and a copy of the headers, then passes it on.
-// Informational (1xx) statuses other than 101 pass through without being recorded.
+// WriteHeader records the status and the headers, then passes it on. Informational (1xx)
+// statuses other than 101 pass through without being recorded.
 func (rw *responseWriter) WriteHeader(code int) {
 	if !rw.wroteHeader && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		rw.wroteHeader = true
 		rw.status = code
-		rw.header = rw.w.Header().Clone()
+		rw.header = rw.w.Header()
 	}
 	rw.w.WriteHeader(code)
 }

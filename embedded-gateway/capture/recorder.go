@@ -84,6 +84,11 @@ type Recorder struct {
 	mu     sync.RWMutex
 	closed bool
 	queue  chan *model.Exchange
+	// full tells the writer, waiting for a batch to fill, that the queue holds one; stop,
+	// closed by Close, that no more will come. The writer does not wait on queue itself
+	// then: a receive would wake it for every exchange.
+	full chan struct{}
+	stop chan struct{}
 
 	ctx    context.Context // passed to the sink; cancelled when Close gives up
 	cancel context.CancelFunc
@@ -118,6 +123,8 @@ func New(sink Sink, opts Options) *Recorder {
 		flush:  opts.FlushInterval,
 		log:    opts.Logger,
 		queue:  make(chan *model.Exchange, opts.QueueSize),
+		full:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
 		ctx:    ctx,
 		cancel: cancel,
 		done:   make(chan struct{}),
@@ -143,6 +150,12 @@ func (r *Recorder) Record(x *model.Exchange) {
 	}
 	select {
 	case r.queue <- x:
+		if len(r.queue) >= r.batch-1 { // with the one the writer holds, a batch
+			select {
+			case r.full <- struct{}{}:
+			default: // already signalled
+			}
+		}
 	default:
 		r.dropped.Add(1)
 	}
@@ -179,6 +192,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 	if !r.closed {
 		r.closed = true
 		close(r.queue)
+		close(r.stop)
 	}
 	r.mu.Unlock()
 
@@ -200,6 +214,10 @@ func (r *Recorder) Close(ctx context.Context) error {
 
 // run is the writer goroutine: it collects up to batch exchanges, waiting at most flush
 // after the first one, and writes them, until the queue is closed and empty.
+//
+// While a batch fills, it sleeps until the flush interval ends or Record reports a full
+// batch, and then takes what is queued: receiving each exchange as it came woke the
+// goroutine (and often an idle processor) once per request.
 func (r *Recorder) run() {
 	defer close(r.done)
 	defer r.cancel()
@@ -212,7 +230,20 @@ func (r *Recorder) run() {
 			return
 		}
 		batch = append(batch, x)
-		timer.Reset(r.flush)
+		if len(r.queue)+1 < r.batch {
+			timer.Reset(r.flush)
+		wait:
+			for len(r.queue)+1 < r.batch {
+				select {
+				case <-timer.C:
+					break wait
+				case <-r.stop:
+					break wait
+				case <-r.full: // a signal may be stale: check again
+				}
+			}
+			timer.Stop()
+		}
 	fill:
 		for len(batch) < r.batch {
 			select {
@@ -221,11 +252,10 @@ func (r *Recorder) run() {
 					break fill
 				}
 				batch = append(batch, x)
-			case <-timer.C:
+			default:
 				break fill
 			}
 		}
-		timer.Stop()
 		r.write(batch)
 		clear(batch) // let the exchanges be collected once the sink is done with them
 		batch = batch[:0]

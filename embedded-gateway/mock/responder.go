@@ -60,7 +60,7 @@ type Responder struct {
 	opts    Options
 	cache   sync.Map // cacheKey -> *prepared
 	cached  atomic.Int64
-	defResp sync.Map // *apidef.Operation -> int (index of the default response, -1 none)
+	defResp sync.Map // *apidef.Operation -> defaultResp
 }
 
 // NewResponder returns a Responder for def; checker (which may be nil) validates generated bodies.
@@ -82,8 +82,10 @@ type cacheKey struct {
 
 // prepared is a response ready to be written.
 type prepared struct {
-	status   int
-	header   http.Header // complete, including Content-Type and Content-Length
+	status int
+	header http.Header // complete, including Content-Type and Content-Length
+	// fields are the entries of header, which write copies without iterating a map.
+	fields   []headerField
 	body     []byte
 	prob     *problem.Details // set instead of body for errors
 	result   Result
@@ -158,15 +160,30 @@ func writeProblem(w http.ResponseWriter, req *http.Request, d *problem.Details) 
 	return Result{Status: d.Status, MediaType: problem.ContentType}
 }
 
+// headerField is one header of a prepared response.
+type headerField struct {
+	name   string
+	values []string
+}
+
+// seal lists p's headers in p.fields, once p.header is complete, and returns p.
+func (p *prepared) seal() *prepared {
+	p.fields = make([]headerField, 0, len(p.header))
+	for k, v := range p.header {
+		p.fields = append(p.fields, headerField{k, v})
+	}
+	return p
+}
+
 // write sends p.
 func (p *prepared) write(w http.ResponseWriter, req *http.Request) Result {
 	h := w.Header()
-	for k, v := range p.header {
-		if k == WarningHeader {
-			h[k] = append(h[k], v...) // keep warnings the gateway added
+	for _, f := range p.fields {
+		if f.name == WarningHeader {
+			h[f.name] = append(h[f.name], f.values...) // keep warnings the gateway added
 			continue
 		}
-		h[k] = v
+		h[f.name] = f.values
 	}
 	if p.prob != nil {
 		d := *p.prob
@@ -240,17 +257,21 @@ func (r *Responder) selectResponse(op *apidef.Operation, code int) (int, int, *p
 		return 0, 0, d
 	}
 	if v, ok := r.defResp.Load(op); ok {
-		i := v.(int)
-		return i, statusOf(op.Responses[i].Status), nil
+		d := v.(defaultResp)
+		return d.index, d.status, nil
 	}
 	i := defaultResponse(op.Responses)
 	if i < 0 {
 		return 0, 0, problem.New(http.StatusInternalServerError, "mock-no-response",
 			fmt.Sprintf("%s %s declares no response to mock", op.Method, op.Path))
 	}
-	r.defResp.Store(op, i)
-	return i, statusOf(op.Responses[i].Status), nil
+	d := defaultResp{index: i, status: statusOf(op.Responses[i].Status)}
+	r.defResp.Store(op, d)
+	return d.index, d.status, nil
 }
+
+// defaultResp is an operation's default response: its index and the status it is sent with.
+type defaultResp struct{ index, status int }
 
 // findStatus finds the response for code: exact, then its range ("4XX"), then "default".
 func findStatus(rs []*apidef.Response, code int) int {
@@ -360,7 +381,7 @@ func (r *Responder) prepare(resp *apidef.Response, status, mtIdx int, served, ex
 		p.result = Result{Status: d.Status, MediaType: problem.ContentType, Warnings: warnings}
 		p.header = http.Header{}
 		AddWarnings(p.header, warnings...)
-		return p
+		return p.seal()
 	}
 	// Body.
 	var body []byte
@@ -450,7 +471,7 @@ func (r *Responder) prepare(resp *apidef.Response, status, mtIdx int, served, ex
 	AddWarnings(p.header, warnings...)
 	p.body = body
 	p.result.Warnings = warnings
-	return p
+	return p.seal()
 }
 
 // AddWarnings appends each warning to h's Gantry-Warning values, made safe for a header.

@@ -46,22 +46,23 @@ func appendDetail(dst []byte, x *model.Exchange) ([]byte, error) {
 	dst = appendHeaders(dst, x.ResponseHeaders)
 	dst = appendBytes(dst, x.ResponseBody)
 	dst = binary.AppendVarint(dst, x.ResponseSize)
-	for _, v := range []struct {
-		present bool
-		v       any
-		what    string
-	}{{len(x.Violations) > 0, x.Violations, "violations"}, {len(x.Warnings) > 0, x.Warnings, "warnings"}} {
-		if !v.present {
-			dst = appendBytes(dst, nil)
-			continue
-		}
-		b, err := json.Marshal(v.v)
-		if err != nil {
-			return nil, fmt.Errorf("encoding %s: %w", v.what, err)
-		}
-		dst = appendBytes(dst, b)
+	var err error
+	if dst, err = appendJSONList(dst, x.Violations, "violations"); err != nil {
+		return nil, err
 	}
-	return dst, nil
+	return appendJSONList(dst, x.Warnings, "warnings")
+}
+
+// appendJSONList appends the JSON of vs as bytes, or nil bytes if vs is empty.
+func appendJSONList[T any](dst []byte, vs []T, what string) ([]byte, error) {
+	if len(vs) == 0 {
+		return appendBytes(dst, nil), nil
+	}
+	b, err := json.Marshal(vs)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", what, err)
+	}
+	return appendBytes(dst, b), nil
 }
 
 func appendString(dst []byte, s string) []byte {

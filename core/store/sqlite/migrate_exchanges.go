@@ -32,10 +32,12 @@ func convertExchangesV1(ctx context.Context, tx *sql.Tx) error {
 			chunk := batch[start:min(start+insertChunk, len(batch))]
 			args := make([]any, 0, len(chunk)*exchangeColumnCount)
 			var buf []byte
+			var prev *model.Exchange
 			for _, x := range chunk {
-				if args, buf, err = appendRow(args, buf, x); err != nil {
+				if args, buf, err = appendRow(args, buf, x, prev); err != nil {
 					return err
 				}
+				prev = x
 			}
 			if _, err := tx.ExecContext(ctx, insertSQL(len(chunk)), args...); err != nil {
 				return fmt.Errorf("storing converted exchanges: %w", err)

@@ -40,6 +40,7 @@ type Store struct {
 	w      *sql.DB // the one writer connection
 	r      *sql.DB // read-only pool
 	ckpt   *checkpointer
+	ins    inserter // AppendExchanges' statements and buffers
 	closed sync.Once
 	err    error
 
@@ -95,6 +96,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	s.closed.Do(func() {
 		var errs []error
+		errs = append(errs, s.ins.close(s.w))
 		if s.ckpt != nil {
 			errs = append(errs, s.ckpt.close())
 		}

@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
@@ -16,13 +19,17 @@ const exchangeColumns = `id, started_at, api, consumer, method, status, url, det
 // exchangeColumnCount is the number of columns in exchangeColumns.
 const exchangeColumnCount = 8
 
-// insertChunk is how many rows one INSERT statement carries.
+// insertChunk is the most rows one INSERT statement carries.
 const insertChunk = 64
+
+// insertSizes is the number of prepared INSERT statements a Store keeps: one for each power
+// of two from 1 to insertChunk rows.
+const insertSizes = 7
 
 // insertSQL returns an INSERT of n rows.
 func insertSQL(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO exchanges (` + exchangeColumns + `) VALUES `)
+	b.WriteString(`INSERT OR FAIL INTO exchanges (` + exchangeColumns + `) VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
@@ -35,19 +42,149 @@ func insertSQL(n int) string {
 // appendRow appends the column values of x, in exchangeColumns order, to args. The detail
 // is encoded onto buf, whose grown form is returned; args keep sub-slices of it, so its
 // bytes must not be overwritten until the statement has run.
-func appendRow(args []any, buf []byte, x *model.Exchange) ([]any, []byte, error) {
+//
+// prev, if not nil, is the exchange whose row args end with: values x shares with it reuse
+// that row's arguments, as converting a string or a large integer to an interface
+// allocates, and the API, method, status and URL of consecutive exchanges often repeat.
+func appendRow(args []any, buf []byte, x, prev *model.Exchange) ([]any, []byte, error) {
 	start := len(buf)
 	buf, err := appendDetail(buf, x)
 	if err != nil {
 		return nil, nil, fmt.Errorf("exchange %s: %w", x.ID, err)
 	}
-	return append(args, x.ID, toMicros(x.StartedAt), x.API, x.Consumer, x.Method, x.Status, x.URL,
+	var api, consumer, method, status, url any
+	if prev != nil {
+		p := args[len(args)-exchangeColumnCount:]
+		if x.API == prev.API {
+			api = p[2]
+		}
+		if x.Consumer == prev.Consumer {
+			consumer = p[3]
+		}
+		if x.Method == prev.Method {
+			method = p[4]
+		}
+		if x.Status == prev.Status {
+			status = p[5]
+		}
+		if x.URL == prev.URL {
+			url = p[6]
+		}
+	}
+	if api == nil {
+		api = x.API
+	}
+	if consumer == nil {
+		consumer = x.Consumer
+	}
+	if method == nil {
+		method = x.Method
+	}
+	if status == nil {
+		// int64, not int: the driver takes int64 and database/sql converts an int by reflection.
+		status = int64(x.Status)
+	}
+	if url == nil {
+		url = x.URL
+	}
+	return append(args, x.ID, toMicros(x.StartedAt), api, consumer, method, status, url,
 		buf[start:len(buf):len(buf)]), buf, nil
 }
 
-// AppendExchanges stores a batch of exchanges in one transaction with one prepared statement:
-// either all are stored or, on any error, none. An ID that is already stored or repeated in
-// the batch is an error wrapping store.ErrConflict. An empty batch does nothing.
+// inserter is what AppendExchanges keeps from one batch to the next: its INSERT statements,
+// prepared once per writer connection instead of once per batch (parsing a 512-parameter
+// statement cost about as much as binding its arguments), and its argument and encoding
+// buffers.
+//
+// It works on the writer's driver connection directly (sql.Conn.Raw): through database/sql
+// every statement execution allocated and converted a fresh copy of its 512 arguments.
+type inserter struct {
+	// mu serializes AppendExchanges, whose transactions the one writer connection
+	// serializes anyway, and guards the fields below.
+	mu sync.Mutex
+	// conn is the driver connection the statements were prepared on.
+	conn any
+	// stmts[i] inserts 1<<i rows; nil until first needed.
+	stmts [insertSizes]driver.Stmt
+	args  []any
+	nvs   []driver.NamedValue
+	buf   []byte
+}
+
+// rawConn is what the inserter needs of a driver connection; modernc.org/sqlite's has it.
+type rawConn interface {
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+}
+
+// maxKeptBuf is the largest encoding buffer an inserter keeps for the next batch; a chunk of
+// exchanges with large bodies may need more, once.
+const maxKeptBuf = 1 << 20
+
+// chunkSize is the row count of the next INSERT for rest rows still to store: insertChunk,
+// or else the largest power of two not above rest, so that every chunk has a prepared
+// statement. It returns the statement's index in inserter.stmts too.
+func chunkSize(rest int) (n, idx int) {
+	idx = min(bits.Len(uint(rest))-1, insertSizes-1)
+	return 1 << idx, idx
+}
+
+// stmt returns the prepared statement at idx for connection c, preparing it if needed.
+func (ins *inserter) stmt(ctx context.Context, c rawConn, idx int) (driver.StmtExecContext, error) {
+	if st := ins.stmts[idx]; st != nil {
+		return st.(driver.StmtExecContext), nil
+	}
+	st, err := c.PrepareContext(ctx, insertSQL(1<<idx))
+	if err != nil {
+		return nil, fmt.Errorf("preparing insert: %w", err)
+	}
+	se, ok := st.(driver.StmtExecContext)
+	if !ok {
+		st.Close()
+		return nil, errors.New("preparing insert: the driver's statement has no ExecContext")
+	}
+	ins.stmts[idx] = st
+	return se, nil
+}
+
+// closeStmts closes the prepared statements. The caller holds the connection they were
+// prepared on (or it is being discarded).
+func (ins *inserter) closeStmts() error {
+	var errs []error
+	for i, st := range ins.stmts {
+		if st != nil {
+			errs = append(errs, st.Close())
+			ins.stmts[i] = nil
+		}
+	}
+	ins.conn = nil
+	return errors.Join(errs...)
+}
+
+// close closes the prepared statements on the writer w, before w is closed: SQLite keeps
+// a connection with unfinalized statements open.
+func (ins *inserter) close(w *sql.DB) error {
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	if ins.conn == nil {
+		return nil
+	}
+	conn, err := w.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		if dc != ins.conn {
+			return nil // prepared on a connection since discarded
+		}
+		return ins.closeStmts()
+	})
+}
+
+// AppendExchanges stores a batch of exchanges in one transaction: either all are stored or,
+// on any error, none. An ID that is already stored or repeated in the batch is an error
+// wrapping store.ErrConflict. An empty batch does nothing.
 func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error {
 	if len(xs) == 0 {
 		return nil
@@ -60,46 +197,14 @@ func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error
 			return fmt.Errorf("appending exchanges: exchange %d has no ID", i)
 		}
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		// Rows go in by multi-row INSERTs of up to insertChunk rows: each statement execution
-		// has a fixed cost in database/sql and the driver that one row per statement pays
-		// again and again.
-		var full *sql.Stmt
-		defer func() {
-			if full != nil {
-				full.Close()
-			}
-		}()
-		args := make([]any, 0, insertChunk*exchangeColumnCount)
-		var buf []byte
-		for start := 0; start < len(xs); start += insertChunk {
-			chunk := xs[start:min(start+insertChunk, len(xs))]
-			args = args[:0]
-			// A fresh buffer per statement, as the arguments alias it until executed.
-			buf = make([]byte, 0, 768*len(chunk))
-			for _, x := range chunk {
-				var err error
-				if args, buf, err = appendRow(args, buf, x); err != nil {
-					return err
-				}
-			}
-			var err error
-			if len(chunk) == insertChunk {
-				if full == nil {
-					if full, err = tx.PrepareContext(ctx, insertSQL(insertChunk)); err != nil {
-						return fmt.Errorf("preparing insert: %w", err)
-					}
-				}
-				_, err = full.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, insertSQL(len(chunk)), args...)
-			}
-			if err != nil {
-				return wrapWrite(fmt.Sprintf("storing exchanges %s to %s", chunk[0].ID, chunk[len(chunk)-1].ID), err)
-			}
-		}
-		return nil
-	})
+	ins := &s.ins
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	conn, err := s.w.Conn(ctx)
+	if err == nil {
+		err = conn.Raw(func(dc any) error { return ins.append(ctx, dc, xs) })
+		conn.Close()
+	}
 	if err != nil {
 		return fmt.Errorf("appending %d exchanges: %w", len(xs), err)
 	}
@@ -108,7 +213,97 @@ func (s *Store) AppendExchanges(ctx context.Context, xs []*model.Exchange) error
 		for _, x := range xs {
 			n += int64(len(x.RequestBody) + len(x.ResponseBody) + len(x.URL) + 256)
 		}
-		s.ckpt.note(n)
+		s.ckpt.note(walPage + n)
+	}
+	return nil
+}
+
+// append stores xs in one IMMEDIATE transaction on the driver connection dc.
+func (ins *inserter) append(ctx context.Context, dc any, xs []*model.Exchange) (err error) {
+	c, ok := dc.(rawConn)
+	if !ok {
+		return fmt.Errorf("the driver's connection (%T) cannot begin transactions and prepare statements", dc)
+	}
+	if ins.conn != dc {
+		// Statements belong to their connection; the old one's was discarded.
+		ins.stmts = [insertSizes]driver.Stmt{}
+		ins.conn = dc
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			// database/sql discards a connection whose Raw function panicked: close the
+			// statements first, or SQLite would keep it open.
+			_ = ins.closeStmts()
+			panic(p)
+		}
+	}()
+	if ins.args == nil {
+		ins.args = make([]any, 0, insertChunk*exchangeColumnCount)
+		ins.nvs = make([]driver.NamedValue, insertChunk*exchangeColumnCount)
+		for i := range ins.nvs {
+			ins.nvs[i].Ordinal = i + 1
+		}
+	}
+	defer func() {
+		// Let the exchanges' strings be collected, and do not keep a buffer grown for
+		// large bodies.
+		clear(ins.args[:cap(ins.args)])
+		for i := range ins.nvs {
+			ins.nvs[i].Value = nil
+		}
+		if cap(ins.buf) > maxKeptBuf {
+			ins.buf = nil
+		}
+	}()
+
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// The statements run with a context that is never cancelled: given one that can be, the
+	// driver starts a goroutine per statement to interrupt it. Nothing inside the transaction
+	// waits for a lock (BEGIN IMMEDIATE took the write lock), so ctx is instead checked
+	// before each statement, and COMMIT still ends if ctx does.
+	execCtx := context.WithoutCancel(ctx)
+	// Rows go in by multi-row INSERTs of up to insertChunk rows: each statement execution
+	// has a fixed cost that one row per statement pays again and again.
+	for start := 0; start < len(xs); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		size, idx := chunkSize(len(xs) - start)
+		chunk := xs[start : start+size]
+		start += size
+		st, err := ins.stmt(ctx, c, idx)
+		if err != nil {
+			return err
+		}
+		// The driver copies the arguments when it binds them, so the buffers are reused
+		// as soon as the statement has run.
+		args, buf := ins.args[:0], ins.buf[:0]
+		var prev *model.Exchange
+		for _, x := range chunk {
+			if args, buf, err = appendRow(args, buf, x, prev); err != nil {
+				return err
+			}
+			prev = x
+		}
+		ins.args, ins.buf = args, buf
+		nvs := ins.nvs[:len(args)]
+		for i, v := range args {
+			nvs[i].Value = v
+		}
+		if _, err := st.ExecContext(execCtx, nvs); err != nil {
+			return wrapWrite(fmt.Sprintf("storing exchanges %s to %s", chunk[0].ID, chunk[len(chunk)-1].ID), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
 	}
 	return nil
 }
