@@ -47,6 +47,21 @@ func Store(ctx context.Context, st store.APIStore, s *spec.Spec, warns []spec.Wa
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
+	rev, err := Revision(s)
+	if err != nil {
+		return nil, err
+	}
+	api, stored, added, err := st.AddRevision(ctx, name, rev)
+	if err != nil {
+		return nil, fmt.Errorf("storing API %q: %w", name, err)
+	}
+	return &ImportResult{API: api, Revision: stored, Added: added, Warnings: warns}, nil
+}
+
+// Revision returns the revision that stores s: its files, what it describes and its
+// compiled form.
+func Revision(s *spec.Spec) (*model.SpecRevision, error) {
+	def := s.Definition
 	compiled, err := json.Marshal(def)
 	if err != nil {
 		return nil, fmt.Errorf("encoding compiled form: %w", err)
@@ -62,11 +77,7 @@ func Store(ctx context.Context, st store.APIStore, s *spec.Spec, warns []spec.Wa
 		Operations:  len(def.Operations),
 		Compiled:    compiled,
 	}
-	api, stored, added, err := st.AddRevision(ctx, name, rev)
-	if err != nil {
-		return nil, fmt.Errorf("storing API %q: %w", name, err)
-	}
-	return &ImportResult{API: api, Revision: stored, Added: added, Warnings: warns}, nil
+	return rev, nil
 }
 
 // Definition loads the compiled definition of the newest revision of the API called name,

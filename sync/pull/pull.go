@@ -25,8 +25,10 @@ type Workspace interface {
 	store.APIStore
 	// LatestGatewayConfig returns the workspace's gateway configuration.
 	LatestGatewayConfig(ctx context.Context) (*model.GatewayConfig, int64, error)
-	// PutGatewayConfig stores a new gateway configuration revision.
-	PutGatewayConfig(ctx context.Context, c *model.GatewayConfig) (int64, bool, error)
+	// AddRevisionAndEditConfig stores a revision of an API and, in the same transaction,
+	// lets edit change the gateway configuration.
+	AddRevisionAndEditConfig(ctx context.Context, name string, rev *model.SpecRevision,
+		edit func(c *model.GatewayConfig) (changed bool, err error)) (*model.API, *model.SpecRevision, bool, error)
 }
 
 // Source is the management server (*client.Client).
@@ -176,35 +178,40 @@ func pullOne(ctx context.Context, src Source, ws Workspace, catalog, name string
 }
 
 // apply makes the workspace's copy of the API the bundle: its spec as the newest revision
-// and its settings as the API's entry of the gateway configuration.
+// and its settings as the API's entry of the gateway configuration, in one transaction.
 func apply(ctx context.Context, ws Workspace, name string, b *store.Bundle) error {
-	s, warns, err := spec.LoadFiles(b.Root, b.Files, spec.Options{})
+	if err := workspace.ValidName(name); err != nil {
+		return err
+	}
+	s, _, err := spec.LoadFiles(b.Root, b.Files, spec.Options{})
 	if err != nil {
 		return err
 	}
-	if _, err := workspace.Store(ctx, ws, s, warns, name); err != nil {
+	rev, err := workspace.Revision(s)
+	if err != nil {
 		return err
 	}
-	cfg, _, err := ws.LatestGatewayConfig(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		cfg, err = &model.GatewayConfig{}, nil
-	}
+	_, _, _, err = ws.AddRevisionAndEditConfig(ctx, name, rev, func(cfg *model.GatewayConfig) (bool, error) {
+		return applySettings(cfg, name, b.Settings), nil
+	})
 	if err != nil {
-		return fmt.Errorf("loading the gateway configuration: %w", err)
+		return fmt.Errorf("storing API %q and its gateway settings: %w", name, err)
 	}
+	return nil
+}
+
+// applySettings makes st the settings of API name in cfg and reports whether cfg needs
+// storing: an API mocked with the defaults needs no entry.
+func applySettings(cfg *model.GatewayConfig, name string, st store.APISettings) bool {
 	ga := workspace.ConfiguredAPI(cfg, name)
 	if ga == nil {
-		if reflect.ValueOf(b.Settings).IsZero() {
-			return nil // mocked with the defaults: no entry needed
+		if reflect.ValueOf(st).IsZero() {
+			return false
 		}
 		cfg.APIs = append(cfg.APIs, model.GatewayAPI{Name: name, API: name})
 		ga = &cfg.APIs[len(cfg.APIs)-1]
 	}
-	st := b.Settings
 	ga.BasePath, ga.Hosts, ga.Mode, ga.Validate = st.BasePath, st.Hosts, st.Mode, st.Validate
 	ga.Upstream, ga.Upstreams, ga.Policies, ga.Operations = st.Upstream, st.Upstreams, st.Policies, st.Operations
-	if _, _, err := ws.PutGatewayConfig(ctx, cfg); err != nil {
-		return fmt.Errorf("storing the gateway settings: %w", err)
-	}
-	return nil
+	return true
 }

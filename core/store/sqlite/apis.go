@@ -19,29 +19,92 @@ import (
 // rev is not modified; the returned revision shares rev's file contents and compiled bytes.
 // rev.Hash must be set and file paths must be unique within rev.
 func (s *Store) AddRevision(ctx context.Context, name string, rev *model.SpecRevision) (*model.API, *model.SpecRevision, bool, error) {
+	if err := checkRevision(name, rev); err != nil {
+		return nil, nil, false, err
+	}
+	var (
+		api    *model.API
+		stored *model.SpecRevision
+		added  bool
+	)
+	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		api, stored, added, err = s.addRevision(ctx, tx, name, rev)
+		return err
+	})
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("adding revision to API %q: %w", name, err)
+	}
+	return api, stored, added, nil
+}
+
+// AddRevisionAndEditConfig stores rev as the newest revision of the API called name, as
+// AddRevision does, and in the same transaction passes the newest gateway configuration (an
+// empty one if none is stored) to edit, storing what edit leaves as a new configuration
+// revision if edit reports a change. Either everything is stored or, on any error, nothing.
+func (s *Store) AddRevisionAndEditConfig(ctx context.Context, name string, rev *model.SpecRevision,
+	edit func(c *model.GatewayConfig) (changed bool, err error)) (*model.API, *model.SpecRevision, bool, error) {
+	if err := checkRevision(name, rev); err != nil {
+		return nil, nil, false, err
+	}
+	var (
+		api    *model.API
+		stored *model.SpecRevision
+		added  bool
+	)
+	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		if api, stored, added, err = s.addRevision(ctx, tx, name, rev); err != nil {
+			return err
+		}
+		c, _, err := latestGatewayConfig(ctx, tx)
+		if errors.Is(err, store.ErrNotFound) {
+			c, err = &model.GatewayConfig{}, nil
+		}
+		if err != nil {
+			return err
+		}
+		changed, err := edit(c)
+		if err != nil || !changed {
+			return err
+		}
+		_, _, err = putGatewayConfig(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("adding revision to API %q: %w", name, err)
+	}
+	return api, stored, added, nil
+}
+
+// checkRevision rejects a revision AddRevision cannot store.
+func checkRevision(name string, rev *model.SpecRevision) error {
 	if name == "" {
-		return nil, nil, false, errors.New("adding revision: empty API name")
+		return errors.New("adding revision: empty API name")
 	}
 	if rev == nil {
-		return nil, nil, false, fmt.Errorf("adding revision to API %q: nil revision", name)
+		return fmt.Errorf("adding revision to API %q: nil revision", name)
 	}
 	if rev.Hash == "" {
-		return nil, nil, false, fmt.Errorf("adding revision to API %q: revision has no hash", name)
+		return fmt.Errorf("adding revision to API %q: revision has no hash", name)
 	}
 	seen := make(map[string]bool, len(rev.Files))
 	for _, f := range rev.Files {
 		if seen[f.Path] {
-			return nil, nil, false, fmt.Errorf("adding revision to API %q: file %q appears twice", name, f.Path)
+			return fmt.Errorf("adding revision to API %q: file %q appears twice", name, f.Path)
 		}
 		seen[f.Path] = true
 	}
 
+	return nil
+}
+
+// addRevision is AddRevision inside the transaction tx.
+func (s *Store) addRevision(ctx context.Context, tx *sql.Tx, name string, rev *model.SpecRevision) (*model.API, *model.SpecRevision, bool, error) {
 	var (
 		api    model.API
 		stored *model.SpecRevision
 		added  bool
 	)
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		t := now()
 		api = model.API{Name: name}
 		var created, updated int64
@@ -121,9 +184,9 @@ func (s *Store) AddRevision(ctx context.Context, name string, rev *model.SpecRev
 		api.UpdatedAt = t
 		stored, added = &out, true
 		return nil
-	})
+	}()
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("adding revision to API %q: %w", name, err)
+		return nil, nil, false, err
 	}
 	return &api, stored, added, nil
 }
