@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,4 +155,73 @@ func TestOnClusterChangedWhileResuming(t *testing.T) {
 	got, _ = runClusterSource(t, serve(want), dir)
 	waitCluster(t, got, protocol.Cluster{})
 	waitCluster(t, got, want)
+}
+
+// A saved state the node rejects on start (a newer node may check more than the one that
+// saved it) is reported, and the node goes on to the control plane's snapshot instead of
+// stopping or resuming from the rejected state's sequence.
+func TestRejectedSavedStateFallsBackToFeed(t *testing.T) {
+	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := t.Context()
+	if _, err := st.CreateCatalog(ctx, store.CreateCatalogInput{Name: "dev"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateToken(ctx, store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash(nodeToken)}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.CloseStreams()
+	dir := t.TempDir()
+	_, stop := runClusterSource(t, ts.URL, dir)
+	var saved *State
+	waitFor(t, "the state saved", 5*time.Second, func() error {
+		saved, err = LoadState(dir)
+		return err
+	})
+	stop()
+
+	checks := 0
+	var reported []error
+	src, err := New(Options{Server: ts.URL, Token: nodeToken, StateDir: dir, NodeID: "n1",
+		BackoffMin: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond,
+		Check: func(*config.Snapshot) error {
+			checks++ // Run's goroutine only
+			if checks == 1 {
+				return errors.New("stricter than before")
+			}
+			return nil
+		},
+		OnError: func(err error) { reported = append(reported, err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan *config.Snapshot)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(runCtx, out) }()
+	select {
+	case snap := <-out:
+		if snap.Revision != uint64(saved.Sequence) {
+			t.Fatalf("got sequence %d from the feed, want %d", snap.Revision, saved.Sequence)
+		}
+	case err := <-done:
+		t.Fatalf("Run returned %v after rejecting the saved state", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no snapshot from the control plane within 5 s after the saved state was rejected")
+	}
+	cancel()
+	<-done
+	if len(reported) == 0 || !strings.Contains(reported[0].Error(), "stricter than before") {
+		t.Fatalf("reported %v, want the rejection of the saved state", reported)
+	}
 }

@@ -229,8 +229,9 @@ func (s *Source) report(err error) {
 }
 
 // Run sends the saved state first if there is one, then follows the feed until ctx ends,
-// reconnecting after failures. It returns early only when there is no saved state and the
-// server refuses the token (401/403) or the catalog is unknown.
+// reconnecting after failures. A saved state that is rejected is reported and replaced by
+// the control plane's snapshot. Run returns early only when there is no usable saved state
+// and the server refuses the token (401/403) or the catalog is unknown.
 func (s *Source) Run(ctx context.Context, out chan<- *config.Snapshot) error {
 	if err := s.initNodeID(); err != nil {
 		return err
@@ -245,10 +246,18 @@ func (s *Source) Run(ctx context.Context, out chan<- *config.Snapshot) error {
 			s.report(fmt.Errorf("ignoring the saved state: it is of catalog %s, not %s", st.Catalog, s.catalog))
 		default:
 			s.catalog = st.Catalog
-			if !s.accept(ctx, out, st.Sequence, st.Snapshot) {
+			switch {
+			case s.accept(ctx, out, st.Sequence, st.Snapshot):
+				s.log.Info("serving the saved snapshot until the control plane answers", "catalog", st.Catalog, "sequence", st.Sequence)
+			case ctx.Err() != nil:
 				return ctx.Err()
+			default:
+				// Rejected (accept reported why; a newer node may check more than the one
+				// that saved it): the feed starts afresh, with the control plane's snapshot.
+				s.mu.Lock()
+				s.wire, s.wireSeq = nil, 0
+				s.mu.Unlock()
 			}
-			s.log.Info("serving the saved snapshot until the control plane answers", "catalog", st.Catalog, "sequence", st.Sequence)
 		}
 	}
 	hbCtx, stopHB := context.WithCancel(ctx)
