@@ -183,6 +183,10 @@ func TestGatewayAndTraffic(t *testing.T) {
 	if err != nil || d.Response.ContentType != "application/json" || d.Operation == nil {
 		t.Fatalf("detail %+v %v", d, err)
 	}
+	// The newest exchange is GET /status, matched against the saved revision.
+	if d.Operation.Method != "GET" || !strings.HasSuffix(d.Operation.Path, "/status") {
+		t.Fatalf("matched operation %+v, want GET .../status", *d.Operation)
+	}
 	if ok, _ := a.Traffic.List(TrafficFilter{StatusClass: "2xx", Text: "/status"}); len(ok) != 1 {
 		t.Errorf("filtered list: %+v", ok)
 	}
@@ -240,6 +244,10 @@ func TestGatewayPortTaken(t *testing.T) {
 	st2, err := b.Gateway.Start(st.Listen, nil)
 	if err == nil || st2.Running || !strings.Contains(st2.Error, "choose another port") {
 		t.Fatalf("second gateway on a taken port: %+v %v", st2, err)
+	}
+	// A deliberate stop clears the failure.
+	if st3, err := b.Gateway.Stop(); err != nil || st3.Error != "" || st3.Running {
+		t.Fatalf("Stop after a failed start: %+v %v", st3, err)
 	}
 }
 

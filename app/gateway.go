@@ -41,8 +41,9 @@ type GatewayStatus struct {
 	BaseURL  string       `json:"baseURL"`
 	APIs     []GatewayAPI `json:"apis"`
 	Revision uint64       `json:"revision"`
-	// Error is the last failure: a rejected reload (the last good routes keep serving) or
-	// why the gateway stopped.
+	// Error is the last failure: while running, why a reload was rejected (the last good
+	// routes keep serving); when not running, why the gateway did not start or stopped. A
+	// deliberate Stop clears it.
 	Error string `json:"error"`
 }
 
@@ -127,7 +128,7 @@ func (s *GatewayService) Start(listen string, apis []string) (GatewayStatus, err
 func (s *GatewayService) applied(base string, snap *config.Snapshot, err error) {
 	s.mu.Lock()
 	if err != nil {
-		s.status.Error = fmt.Sprintf("the gateway keeps serving the last good routes: %v", err)
+		s.status.Error = err.Error() // the last good routes keep serving
 	} else {
 		s.status.Running = true
 		s.status.Error = ""
@@ -161,7 +162,14 @@ func (s *GatewayService) Stop() (GatewayStatus, error) {
 		cancel()
 		<-done
 	}
-	return s.Status()
+	s.mu.Lock()
+	s.status.Running, s.status.Error = false, ""
+	st := s.snapshotLocked()
+	s.mu.Unlock()
+	if cancel != nil {
+		s.emit(st)
+	}
+	return st, nil
 }
 
 // poke makes a running gateway look at the workspace now.

@@ -21,6 +21,7 @@ import (
 	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
+	"github.com/gantry-dev/gantry/core/workspace"
 	"github.com/gantry-dev/gantry/embedded-gateway/capture"
 	"github.com/gantry-dev/gantry/embedded-gateway/replay"
 )
@@ -36,6 +37,41 @@ type TrafficService struct {
 	// recent holds the exchanges streamed to the UI that the recorder may not have written
 	// yet: the UI learns of an exchange before its batch reaches the store.
 	recent recentExchanges
+	// ops caches the operation paths of the API whose exchange was shown last.
+	ops operationPaths
+}
+
+// operationPaths maps the operation IDs of one API's newest revision to their path
+// templates; it is loaded again when the API changes.
+type operationPaths struct {
+	mu      sync.Mutex
+	api     string
+	updated time.Time
+	paths   map[string]string
+}
+
+// operationPath returns the path template of operation id in API api's newest revision,
+// or "" if it has none (the API changed since, or was removed).
+func (s *TrafficService) operationPath(ctx context.Context, api, id string) string {
+	a, err := s.st.GetAPI(ctx, api)
+	if err != nil {
+		return ""
+	}
+	s.ops.mu.Lock()
+	defer s.ops.mu.Unlock()
+	if s.ops.api != api || !s.ops.updated.Equal(a.UpdatedAt) {
+		def, _, err := workspace.Definition(ctx, s.st, api)
+		if err != nil {
+			s.log.Debug("loading the operations of an exchange's API", "api", api, "err", err)
+			return ""
+		}
+		paths := make(map[string]string, len(def.Operations))
+		for _, op := range def.Operations {
+			paths[op.ID] = def.BasePath + op.Path
+		}
+		s.ops.api, s.ops.updated, s.ops.paths = api, a.UpdatedAt, paths
+	}
+	return s.ops.paths[id]
 }
 
 // TrafficFilter selects exchanges; empty fields select everything.
@@ -144,6 +180,9 @@ func (s *TrafficService) Get(id string) (ExchangeDetail, error) {
 	}
 	if x.Operation != "" {
 		d.Operation = &OperationRef{ID: x.Operation, Method: x.Method}
+		if x.API != "" {
+			d.Operation.Path = s.operationPath(context.Background(), x.API, x.Operation)
+		}
 	}
 	for _, v := range x.Violations {
 		d.Violations = append(d.Violations, Violation{In: v.In, Pointer: v.Name, Message: v.Message})

@@ -155,15 +155,34 @@ describe('the gateway status bar', () => {
     const { user, backend } = renderWithFake();
     backend.fake.failNext('Start', 'listen tcp 127.0.0.1:4010: bind: address already in use');
     await user.click(within(gatewayBar()).getByRole('button', { name: 'Start gateway' }));
+    // As the Go side does, the status carries the failure too: still one alert.
+    act(() => backend.fake.setGatewayError('listen tcp 127.0.0.1:4010: bind: address already in use'));
     const alert = await within(gatewayBar()).findByRole('alert');
     expect(alert).toHaveTextContent('Could not start the gateway: listen tcp 127.0.0.1:4010: bind: address already in use');
     await user.click(within(alert).getByRole('button', { name: 'Dismiss gateway error' }));
     expect(within(gatewayBar()).queryByRole('alert')).toBeNull();
   });
 
-  it('shows a rejected reload', async () => {
-    const { backend } = renderWithFake();
-    act(() => backend.fake.setGatewayError('a broken edit keeps the last good routes: petstore.yaml:3:1: bad indentation'));
-    expect(await within(gatewayBar()).findByRole('alert')).toHaveTextContent('Reload rejected: a broken edit keeps the last good routes');
+  it('shows a rejected reload while the gateway runs, and clears it on stop', async () => {
+    const { user, backend } = renderWithFake();
+    const bar = gatewayBar();
+    await user.click(within(bar).getByRole('button', { name: 'Start gateway' }));
+    await waitFor(() => expect(within(bar).getByRole('status')).toHaveTextContent('Gateway running'));
+    act(() => backend.fake.setGatewayError('petstore.yaml:3:1: bad indentation'));
+    const alert = await within(bar).findByRole('alert');
+    expect(alert).toHaveTextContent('Reload rejected: petstore.yaml:3:1: bad indentation. The gateway keeps serving the last good routes');
+    await user.click(within(bar).getByRole('button', { name: 'Stop gateway' }));
+    await waitFor(() => expect(within(bar).getByRole('status')).toHaveTextContent('Gateway stopped'));
+    expect(within(bar).queryByRole('alert')).toBeNull();
+  });
+
+  it('says why a gateway that was running stopped, not that a reload was rejected', async () => {
+    const { user, backend } = renderWithFake();
+    act(() => backend.fake.setGatewayError('accept tcp 127.0.0.1:4010: too many open files'));
+    const alert = await within(gatewayBar()).findByRole('alert');
+    expect(alert).toHaveTextContent('The gateway stopped: accept tcp 127.0.0.1:4010: too many open files');
+    expect(alert).not.toHaveTextContent('Reload rejected');
+    await user.click(within(alert).getByRole('button', { name: 'Dismiss gateway error' }));
+    expect(within(gatewayBar()).queryByRole('alert')).toBeNull();
   });
 });

@@ -395,7 +395,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
           });
         }
         const base = bridge ? bridge.baseURL : `http://${listen.trim()}`;
-        gateway = { running: true, listen: listen.trim(), baseURL: base, apis: [], revision: gateway.revision + 1, error: gateway.error };
+        gateway = { running: true, listen: listen.trim(), baseURL: base, apis: [], revision: gateway.revision + 1, error: '' };
         gateway.apis = gatewayAPIs(names);
         startLive();
         startBurst();
@@ -407,7 +407,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
         stopLive();
         bridge?.close();
         bridge = null;
-        gateway = { ...gateway, running: false, baseURL: '', apis: [] };
+        gateway = { ...gateway, running: false, baseURL: '', apis: [], error: '' }; // a deliberate stop clears the error
         emit('gateway:status', { ...gateway });
         return { ...gateway };
       },

@@ -24,6 +24,8 @@ export interface StatusBarProps {
 export function StatusBar(p: StatusBarProps) {
   const s = p.status;
   const [showAPIs, setShowAPIs] = useState(false);
+  // dismissed is the stopped gateway's error the user closed (or saw as a failed start).
+  const [dismissed, setDismissed] = useState('');
   return (
     <footer className="statusbar" aria-label="Gateway">
       <div className="statusbar-row">
@@ -96,12 +98,23 @@ export function StatusBar(p: StatusBarProps) {
           ))}
         </ul>
       )}
-      {s.error && (
+      {s.error && s.running && (
         <div role="alert" className="statusbar-alert">
           <Icon name="alert" />
           <span>
             <strong>Reload rejected:</strong> {s.error}. The gateway keeps serving the last good routes; fix the spec and save again.
           </span>
+        </div>
+      )}
+      {s.error && !s.running && !p.error && s.error !== dismissed && (
+        <div role="alert" className="statusbar-alert">
+          <Icon name="alert" />
+          <span>
+            <strong>The gateway stopped:</strong> {s.error}. Start it again once the cause is fixed.
+          </span>
+          <button type="button" className="btn-icon" aria-label="Dismiss gateway error" onClick={() => setDismissed(s.error)}>
+            <Icon name="close" />
+          </button>
         </div>
       )}
       {p.error && (
@@ -111,7 +124,15 @@ export function StatusBar(p: StatusBarProps) {
             <strong>{s.running ? 'Could not stop the gateway:' : 'Could not start the gateway:'}</strong> {p.error}
             {!s.running && ' Check the listen address, or pick a free port.'}
           </span>
-          <button type="button" className="btn-icon" aria-label="Dismiss gateway error" onClick={p.onDismissError}>
+          <button
+            type="button"
+            className="btn-icon"
+            aria-label="Dismiss gateway error"
+            onClick={() => {
+              setDismissed(s.error); // the same failure, as the status reports it
+              p.onDismissError();
+            }}
+          >
             <Icon name="close" />
           </button>
         </div>

@@ -180,7 +180,8 @@ export function ExchangePane({ id, gatewayRunning, onReplayed }: ExchangePanePro
           <dd>
             {x.operation ? (
               <>
-                <span className={`method method-${x.operation.method.toLowerCase()}`}>{x.operation.method}</span> <code>{x.operation.path}</code>
+                <span className={`method method-${x.operation.method.toLowerCase()}`}>{x.operation.method}</span>{' '}
+                {x.operation.path ? <code>{x.operation.path}</code> : <span className="muted">(not in the API's current revision)</span>}
                 {x.operation.id && <span className="muted"> · {x.operation.id}</span>}
               </>
             ) : (
