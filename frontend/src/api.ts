@@ -150,6 +150,8 @@ export interface SaveResult {
 export interface DocumentChanged {
   api: string;
   text: string;
+  /** Why the file's new text could not be used; the API keeps its last good revision. */
+  error?: string;
 }
 
 export interface GatewayAPIStatus {

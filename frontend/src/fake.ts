@@ -41,7 +41,7 @@ interface StoredAPI {
 /** Hooks that let tests (and the dev UI) play the Go side's part. */
 export interface FakeControls {
   /** Pretends the linked file of api changed on disk. */
-  changeOnDisk(api: string, text: string): void;
+  changeOnDisk(api: string, text: string, error?: string): void;
   /** Records exchanges as if the gateway had served them. */
   addExchanges(xs: ExchangeDetail[]): void;
   /** Makes the next call of Service.Method reject with message. */
@@ -486,8 +486,8 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       },
     },
     fake: {
-      changeOnDisk(api, text) {
-        emit('document:changed', { api, text });
+      changeOnDisk(api, text, error) {
+        emit('document:changed', error ? { api, text, error } : { api, text });
       },
       addExchanges(xs) {
         record(xs.map((x) => ({ ...x, id: x.id || nextId() })));

@@ -103,6 +103,14 @@ describe('the Design tab', () => {
     expect(await screen.findByText('Reloaded from the linked file')).toBeInTheDocument();
   });
 
+  it('says when a change on disk cannot be used', async () => {
+    const { backend } = await openPetstore();
+    act(() => backend.fake.changeOnDisk('petstore', 'openapi: [\n', 'petstore.yaml:1:10: did not find expected node content'));
+    await waitFor(() => expect(editorView().state.doc.line(1).text).toBe('openapi: ['));
+    expect(await screen.findByText(/Reloaded from the linked file, which cannot be used: petstore.yaml:1:10/)).toBeInTheDocument();
+    expect(screen.getByText(/stays in use until the file is fixed/)).toBeInTheDocument();
+  });
+
   it('asks before replacing unsaved edits with a change on disk', async () => {
     const { backend, user } = await openPetstore();
     type('# mine\n');

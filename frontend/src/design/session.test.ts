@@ -138,6 +138,20 @@ describe('SpecSession', () => {
     expect(s.text).toBe('openapi: 3.1.1\n');
   });
 
+  it('says when a change on disk could not be used, and that the last good revision stays', async () => {
+    const { ws } = stubWorkspace();
+    const s = new SpecSession(ws, 'pets');
+    await s.load();
+    const revision = s.getState().revision;
+    s.diskChanged('openapi: [', 'pets.yaml:1:10: did not find expected node content');
+    expect(s.getState()).toMatchObject({ text: 'openapi: [', dirty: false, revision });
+    expect(s.getState().saveNote).toBe(
+      `Reloaded from the linked file, which cannot be used: pets.yaml:1:10: did not find expected node content. Revision ${revision} stays in use until the file is fixed.`,
+    );
+    s.diskChanged('openapi: 3.1.1\n');
+    expect(s.getState().saveNote).toBe('Reloaded from the linked file');
+  });
+
   it('holds a change on disk while there are unsaved edits, until the user decides', async () => {
     const { ws } = stubWorkspace();
     const s = new SpecSession(ws, 'pets');

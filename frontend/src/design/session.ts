@@ -83,6 +83,8 @@ export class SpecSession {
   private readonly scheduleCheck: Debounced<[]>;
   private readonly scheduleDocs: Debounced<[]>;
   private docsWanted = false;
+  /** Why the linked file's last change could not be used; '' when it could. */
+  private diskError = '';
   private disposed = false;
 
   constructor(
@@ -217,7 +219,13 @@ export class SpecSession {
   }
 
   /** The linked file changed on disk: take it when nothing is unsaved, else hold it for the user to decide. */
-  diskChanged(text: string): void {
+  /**
+   * Takes in a change of the linked file. error says why its text could not be used: the
+   * API keeps its last good revision (and the running gateway its routes), which the note
+   * says.
+   */
+  diskChanged(text: string, error = ''): void {
+    this.diskError = error;
     if (text === this.text) {
       this.set({ savedText: text, dirty: false, diskText: null });
       return;
@@ -274,7 +282,10 @@ export class SpecSession {
   private replace(text: string): void {
     this.current = text;
     this.pending = null;
-    this.set({ text, textVersion: this.state.textVersion + 1, savedText: text, dirty: false, diskText: null, saveNote: 'Reloaded from the linked file' });
+    const saveNote = this.diskError
+      ? `Reloaded from the linked file, which cannot be used: ${this.diskError}. Revision ${this.state.revision} stays in use until the file is fixed.`
+      : 'Reloaded from the linked file';
+    this.set({ text, textVersion: this.state.textVersion + 1, savedText: text, dirty: false, diskText: null, saveNote });
     void this.check(text);
     if (this.docsWanted) this.scheduleDocs();
   }

@@ -24,7 +24,7 @@ export function useSession(ws: WorkspaceAPI, api: string): [SpecSession | null, 
   const loading = useMemo(() => initialState(api), [api]);
   const state = useSyncExternalStore(active?.subscribe ?? noSubscribe, active?.getState ?? (() => loading));
   useEvent('document:changed', (p) => {
-    if (active && p.api === active.api) active.diskChanged(p.text);
+    if (active && p.api === active.api) active.diskChanged(p.text, p.error ?? '');
   });
   return [active, state];
 }
