@@ -134,6 +134,8 @@ func TestServerCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(bootstrapTokenEnv, "")
+			// Only --postgres chooses PostgreSQL: were this used, the SQLite case would fail.
+			t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var out, errb syncBuffer

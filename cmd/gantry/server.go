@@ -50,7 +50,8 @@ func newServerCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9090", "address to serve the management API on")
 	cmd.Flags().StringVar(&db, "db", "", "server database (SQLite; default: server.db in the user's data dir)")
-	cmd.Flags().StringVar(&postgres, "postgres", os.Getenv("DATABASE_URL"), "PostgreSQL connection URL instead of SQLite (default: $DATABASE_URL)")
+	// No default from the environment: a bare `gantry server` is always the embedded SQLite.
+	cmd.Flags().StringVar(&postgres, "postgres", "", "PostgreSQL connection URL instead of SQLite (postgres://user@host:5432/db)")
 	cmd.Flags().StringVar(&cluster.Redis, "redis", "", "Redis that the catalogs' gateway nodes without a --redis of their own share rate limits and quotas through (redis://host:6379/0)")
 	cmd.Flags().BoolVar(&cluster.RedisFailClosed, "redis-fail-closed", false, "make those nodes refuse rate-limited requests (503) while Redis is unreachable instead of limiting them per node")
 	return cmd
