@@ -57,6 +57,12 @@ func TestHostedWorkflow(t *testing.T) {
 		{"stale base", []string{"publish", "swagger-petstore", "--catalog", "dev", "--base", "1", "--allow-breaking", "--reason", "x"}, 0, []string{"unchanged"}, nil},
 		{"promote", []string{"promote", "swagger-petstore", "--from", "dev", "--to", "prod"}, 0, []string{"dev revision 2 of swagger-petstore is revision 1 in prod"}, nil},
 		{"promote again", []string{"promote", "swagger-petstore", "--from", "dev", "--to", "prod"}, 0, []string{"unchanged"}, nil},
+		{"deprecate with a bad sunset", []string{"deprecate", "swagger-petstore", "--catalog", "prod", "--sunset", "soon"}, 1, nil, []string{`--sunset "soon"`, "2027-06-30"}},
+		{"deprecate", []string{"deprecate", "swagger-petstore", "--catalog", "prod", "--sunset", "2027-06-30", "--reason", "v3 is out"}, 0, []string{"swagger-petstore in prod is deprecated (revision 1); sunset 2027-06-30T00:00:00Z"}, nil},
+		{"retire", []string{"retire", "swagger-petstore", "--catalog", "prod"}, 0, []string{"swagger-petstore in prod is retired"}, nil},
+		{"reinstate", []string{"reinstate", "swagger-petstore", "--catalog", "prod"}, 0, []string{"swagger-petstore in prod is published"}, nil},
+		{"lifecycle of an unknown API", []string{"retire", "nope", "--catalog", "prod"}, 1, nil, []string{"404"}},
+		{"lifecycle audited", []string{"audit", "--catalog", "prod"}, 0, []string{"v3 is out"}, nil},
 		{"audit", []string{"audit", "--catalog", "dev"}, 0, []string{"api.publish", "v2 cleanup", "1→2", "catalog.create"}, nil},
 	}
 	for _, st := range steps {

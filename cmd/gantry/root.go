@@ -85,6 +85,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newAuditCmd(g),
 		newNodesCmd(g),
 	)
+	root.AddCommand(newLifecycleCmds(g)...)
 	return root
 }
 
