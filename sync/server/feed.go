@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gantry-dev/gantry/core/secret"
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/embedded-gateway/problem"
 	"github.com/gantry-dev/gantry/sync/protocol"
@@ -21,6 +23,8 @@ const (
 	DefaultFeedPoll = 2 * time.Second
 	// DefaultFeedKeepAlive is how long a feed stays silent before it sends a keep-alive comment.
 	DefaultFeedKeepAlive = 15 * time.Second
+	// DefaultFeedTokenCheck is how often a feed checks that its token was not revoked.
+	DefaultFeedTokenCheck = 30 * time.Second
 	// DefaultFeedReplay is how many missed events a resuming node is sent one by one; more
 	// than that and it gets a full snapshot instead.
 	DefaultFeedReplay = 1000
@@ -175,10 +179,18 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, c *call) {
 	defer pollT.Stop()
 	keepAlive := time.NewTimer(s.opts.FeedKeepAlive)
 	defer keepAlive.Stop()
+	tokenT := time.NewTicker(s.opts.FeedTokenCheck)
+	defer tokenT.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tokenT.C:
+			if s.tokenRevoked(ctx, r) {
+				s.log.Info("feed: ending the stream of a revoked or expired token", "catalog", catalog, "actor", c.actor(r).Name)
+				return
+			}
+			continue
 		case v, ok := <-notify:
 			if !ok {
 				notify = nil // the store closed its notifications: poll
@@ -330,4 +342,15 @@ func (s *Server) eventFrame(ctx context.Context, catalog string, ev store.FeedEv
 		}
 		return buf.Bytes(), nil
 	})
+}
+
+// tokenRevoked reports whether the bearer token of r, which authenticated when the stream
+// opened, is no longer valid. A store that cannot answer does not end the stream.
+func (s *Server) tokenRevoked(ctx context.Context, r *http.Request) bool {
+	_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	_, err := s.st.LookupToken(ctx, secret.Hash(strings.TrimSpace(tok)))
+	if err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+		s.log.Warn("feed: checking the stream's token", "err", err)
+	}
+	return errors.Is(err, store.ErrNotFound)
 }

@@ -46,7 +46,8 @@ func newFeedEnvCluster(t *testing.T, polling bool, cluster protocol.Cluster) *fe
 	if polling {
 		hs = pollingStore{st}
 	}
-	srv, err := New(Options{Store: hs, FeedPoll: 20 * time.Millisecond, FeedKeepAlive: 50 * time.Millisecond, FeedReplay: 3, Cluster: cluster})
+	srv, err := New(Options{Store: hs, FeedPoll: 20 * time.Millisecond, FeedKeepAlive: 50 * time.Millisecond, FeedTokenCheck: 50 * time.Millisecond,
+		FeedReplay: 3, Cluster: cluster})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,6 +249,44 @@ func TestFeedKeepAliveAndClose(t *testing.T) {
 	r2, b := (&env{t: t, ts: e.ts}).do("GET", "/api/v1/catalogs/dev/feed", "tok-node", nil)
 	if r2.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("after CloseStreams: %d %s", r2.StatusCode, b)
+	}
+}
+
+// A revoked node token loses its open stream too, not only its next connection.
+func TestFeedEndsWhenTokenRevoked(t *testing.T) {
+	e := newFeedEnv(t, false)
+	tok, err := e.st.CreateToken(t.Context(), store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash("tok-revoked")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", e.ts.URL+"/api/v1/catalogs/dev/feed", nil)
+	req.Header.Set("Authorization", "Bearer tok-revoked")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("feed: %d", resp.StatusCode)
+	}
+	// The stream stays open while the token is valid: several token checks pass.
+	time.Sleep(300 * time.Millisecond)
+	if n := e.srv.OpenStreams(); n != 1 {
+		t.Fatalf("OpenStreams = %d before the revocation, want 1", n)
+	}
+	if err := e.st.RevokeToken(t.Context(), tok.ID, store.Actor{Name: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); done <- err }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream of a revoked token did not end")
+	}
+	r2, b := (&env{t: t, ts: e.ts}).do("GET", "/api/v1/catalogs/dev/feed", "tok-revoked", nil)
+	if r2.StatusCode != http.StatusUnauthorized {
+		t.Errorf("reconnecting with the revoked token: %d %s", r2.StatusCode, b)
 	}
 }
 

@@ -70,6 +70,9 @@ type Options struct {
 	// FeedKeepAlive is how long an idle feed waits before a keep-alive comment; 0 means
 	// DefaultFeedKeepAlive.
 	FeedKeepAlive time.Duration
+	// FeedTokenCheck is how often a feed checks that its node token is still valid, ending
+	// the stream once it was revoked or expired; 0 means DefaultFeedTokenCheck.
+	FeedTokenCheck time.Duration
 	// FeedReplay is how many missed events a resuming node is sent one by one before a
 	// full snapshot is sent instead; 0 means DefaultFeedReplay.
 	FeedReplay int
@@ -135,6 +138,7 @@ func New(opts Options) (*Server, error) {
 	}
 	opts.FeedPoll = cmp.Or(opts.FeedPoll, DefaultFeedPoll)
 	opts.FeedKeepAlive = cmp.Or(opts.FeedKeepAlive, DefaultFeedKeepAlive)
+	opts.FeedTokenCheck = cmp.Or(opts.FeedTokenCheck, DefaultFeedTokenCheck)
 	opts.FeedReplay = cmp.Or(opts.FeedReplay, DefaultFeedReplay)
 	if err := opts.Cluster.Validate(); err != nil {
 		return nil, fmt.Errorf("management server: Options.Cluster: %w", err)
