@@ -132,7 +132,8 @@ func (cp *controlPlane) start() {
 	cp.mu.Unlock()
 }
 
-// stop shuts the server down and closes its store.
+// stop stops the server as a crash would, dropping every connection (the nodes' feeds
+// end without a goodbye), and closes its store.
 func (cp *controlPlane) stop() {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
@@ -140,9 +141,8 @@ func (cp *controlPlane) stop() {
 		return
 	}
 	cp.closed = true
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = cp.hs.Shutdown(ctx)
+	_ = cp.hs.Close()
+	cp.srv.CloseStreams() // let the handlers of the dropped streams return
 	_ = cp.st.Close()
 }
 

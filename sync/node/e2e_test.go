@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gantry-dev/gantry/core/store"
 	"github.com/gantry-dev/gantry/core/store/hostedpg"
 	"github.com/gantry-dev/gantry/core/testservice"
+	"github.com/gantry-dev/gantry/sync/client"
 	"github.com/gantry-dev/gantry/sync/protocol"
 )
 
@@ -39,6 +41,42 @@ func runCluster(t *testing.T, cp *controlPlane) {
 		cp.publish(t, "pets", 2, protocol.Settings{})
 		for _, n := range nodes {
 			n.waitRevision(t, "/version", 2, within)
+		}
+	})
+
+	t.Run("publish protocol: stale base 409, breaking change 422 until allowed", func(t *testing.T) {
+		bundle := func(doc string) protocol.Bundle {
+			return protocol.Bundle{Root: "openapi.yaml", Files: []protocol.File{{Path: "openapi.yaml", Content: doc}},
+				Settings: protocol.Settings{BasePath: "/shop"}}
+		}
+		first, err := cp.admin.Publish(ctx, "dev", "shop", protocol.PublishRequest{Bundle: bundle(versionSpec(6))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := first.Revision.Number
+		for _, n := range nodes {
+			n.waitRevision(t, "/shop/version", 6, within)
+		}
+		stale := base - 1
+		_, err = cp.admin.Publish(ctx, "dev", "shop", protocol.PublishRequest{BaseRevision: stale, Bundle: bundle(versionSpec(7))})
+		if client.StatusOf(err) != http.StatusConflict {
+			t.Fatalf("publish on a stale base: %v, want 409", err)
+		}
+		// v2 renames /version to /version2: the old path is removed, a breaking change.
+		v2 := strings.Replace(versionSpec(7), "/version:", "/version2:", 1)
+		_, err = cp.admin.Publish(ctx, "dev", "shop", protocol.PublishRequest{BaseRevision: base, Bundle: bundle(v2)})
+		if client.StatusOf(err) != http.StatusUnprocessableEntity || !strings.Contains(err.Error(), "/version") {
+			t.Fatalf("breaking publish: %v, want 422 naming /version", err)
+		}
+		for _, n := range nodes { // nothing changed on the nodes
+			n.waitRevision(t, "/shop/version", 6, within)
+		}
+		if _, err := cp.admin.Publish(ctx, "dev", "shop", protocol.PublishRequest{BaseRevision: base, Bundle: bundle(v2),
+			AllowBreaking: true, Reason: "rename"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			n.waitRevision(t, "/shop/version2", 7, within)
 		}
 	})
 
