@@ -25,6 +25,12 @@ var (
 // and a rate limit, beside a copy of the petstore spec.
 func writeGatewayConfig(t *testing.T, dir, upstream string, limit int) string {
 	t.Helper()
+	return writeGatewayConfigWindow(t, dir, upstream, limit, "1m")
+}
+
+// writeGatewayConfigWindow is writeGatewayConfig with the rate limit's window.
+func writeGatewayConfigWindow(t *testing.T, dir, upstream string, limit int, window string) string {
+	t.Helper()
 	spec, err := os.ReadFile(filepath.Join("testdata", "petstore.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,11 +49,11 @@ apis:
       targets: [{url: %q, weight: 1}]
     policies:
       keyAuth: {in: header, name: apikey}
-      rateLimit: {requests: %d, window: 1m, by: consumer}
+      rateLimit: {requests: %d, window: %s, by: consumer}
 consumers:
   - name: alice
     apiKeys: [alice-key-0123456789]
-`, upstream, limit)
+`, upstream, limit, window)
 	path := filepath.Join(dir, "gantry.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
