@@ -8,12 +8,15 @@
 package breaking
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"path"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oasdiff/oasdiff/checker"
 	"github.com/oasdiff/oasdiff/diff"
@@ -23,7 +26,8 @@ import (
 	specs "github.com/gantry-dev/gantry/core/spec"
 )
 
-// ErrUnsupported is returned (wrapped) for specs the checker cannot compare (Swagger 2.0).
+// ErrUnsupported is returned (wrapped) for specs the checker cannot compare: a Swagger 2.0
+// spec that cannot be converted to OpenAPI 3.
 var ErrUnsupported = errors.New("breaking-change check not supported for this spec")
 
 // Levels of a Change.
@@ -154,7 +158,7 @@ func loadSpec(s Spec) (*load.SpecInfo, error) {
 		return nil, fmt.Errorf("root %q is not among the files", s.Root)
 	}
 	if isSwagger2(data) {
-		return nil, fmt.Errorf("%w: %s is Swagger 2.0; the check compares OpenAPI 3.x", ErrUnsupported, s.Root)
+		return loadSwagger2(s, rootPath)
 	}
 	loader := openapi3.NewLoader()
 	loader.IncludeOrigin = true
@@ -187,6 +191,29 @@ func loadSpec(s Spec) (*load.SpecInfo, error) {
 		return nil, err
 	}
 	return info, nil
+}
+
+// loadSwagger2 loads a Swagger 2.0 spec converted to OpenAPI 3 (kin-openapi's
+// openapi2conv, the converter oasdiff's own loader is built on), so that the checker
+// compares it as it does any other; changes then carry no file locations.
+func loadSwagger2(s Spec, rootPath string) (*load.SpecInfo, error) {
+	bundled, err := specs.BundleJSON(s.Root, s.Files)
+	if err != nil {
+		return nil, err
+	}
+	var doc2 openapi2.T
+	if err := json.Unmarshal(bundled, &doc2); err != nil {
+		return nil, fmt.Errorf("%w: reading %s as Swagger 2.0: %v", ErrUnsupported, s.Root, err)
+	}
+	doc3, err := openapi2conv.ToV3(&doc2)
+	if err != nil {
+		return nil, fmt.Errorf("%w: converting %s from Swagger 2.0 to OpenAPI 3: %v", ErrUnsupported, s.Root, err)
+	}
+	data, err := json.Marshal(doc3)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encoding %s converted to OpenAPI 3: %v", ErrUnsupported, s.Root, err)
+	}
+	return load.NewSpecInfoFromData(openapi3.NewLoader(), data, rootPath)
 }
 
 // isSwagger2 reports whether a root document declares swagger: "2.0" at its top level.

@@ -141,6 +141,73 @@ func TestCompareLocation(t *testing.T) {
 	}
 }
 
+// swagger2 is a Swagger 2.0 petstore split over two files.
+const swagger2 = `swagger: "2.0"
+info: {title: Pets, version: "1.0"}
+basePath: /v1
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      produces: [application/json]
+      parameters:
+        - {name: limit, in: query, required: false, type: integer}
+      responses:
+        "200":
+          description: pets
+          schema: {type: array, items: {$ref: "definitions.yaml#/Pet"}}
+  /pets/{id}:
+    get:
+      operationId: getPet
+      produces: [application/json]
+      parameters:
+        - {name: id, in: path, required: true, type: string}
+      responses:
+        "200": {description: a pet, schema: {$ref: "definitions.yaml#/Pet"}}
+`
+
+// TestCompareSwagger2 compares Swagger 2.0 specs (converted to OpenAPI 3) with each other
+// and with an OpenAPI 3 successor.
+func TestCompareSwagger2(t *testing.T) {
+	sw := func(doc string) Spec {
+		return Spec{Root: "swagger.yaml", Files: []model.SpecFile{
+			{Path: "swagger.yaml", Content: []byte(doc)}, {Path: "definitions.yaml", Content: []byte(pet)}}}
+	}
+	tests := []struct {
+		name         string
+		base, rev    Spec
+		wantBreaking []string // texts the breaking changes must include, in any order
+	}{
+		{"unchanged", sw(swagger2), sw(swagger2), nil},
+		{"query parameter becomes required", sw(swagger2), sw(strings.Replace(swagger2, "in: query, required: false", "in: query, required: true", 1)), []string{"limit"}},
+		{"operation removed", sw(swagger2), sw(swagger2[:strings.Index(swagger2, "  /pets/{id}:")]), []string{"removed"}},
+		{"to OpenAPI 3 without the get of one pet", sw(swagger2), spec(strings.Replace(strings.Replace(root, "    get:\n      operationId: getPet", "    put:\n      operationId: putPet", 1), "paths:", "servers: [{url: /v1}]\npaths:", 1), pet), []string{"removed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			changes, err := Compare(tt.base, tt.rev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var breaking []string
+			for _, c := range changes {
+				if c.Breaking {
+					breaking = append(breaking, c.Operation+" "+c.Path+": "+c.Text)
+				}
+			}
+			if len(breaking) == 0 && len(tt.wantBreaking) > 0 || len(breaking) > 0 && len(tt.wantBreaking) == 0 {
+				t.Fatalf("breaking changes %q, want some naming %q", breaking, tt.wantBreaking)
+			}
+			all := strings.Join(breaking, "\n")
+			for _, w := range tt.wantBreaking {
+				if !strings.Contains(all, w) {
+					t.Errorf("breaking changes %q lack %q", breaking, w)
+				}
+			}
+		})
+	}
+}
+
 func TestCompareErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -150,7 +217,7 @@ func TestCompareErrors(t *testing.T) {
 	}{
 		{"missing referenced file", Spec{Root: "openapi.yaml", Files: []model.SpecFile{{Path: "openapi.yaml", Content: []byte(root)}}}, nil, "no such file"},
 		{"root not among files", Spec{Root: "x.yaml", Files: spec(root, pet).Files}, nil, "not among the files"},
-		{"swagger 2.0", Spec{Root: "s.yaml", Files: []model.SpecFile{{Path: "s.yaml", Content: []byte("swagger: \"2.0\"\ninfo: {title: x, version: '1'}\npaths: {}\n")}}}, ErrUnsupported, ""},
+		{"broken swagger 2.0", Spec{Root: "s.yaml", Files: []model.SpecFile{{Path: "s.yaml", Content: []byte("swagger: \"2.0\"\ninfo: {title: x, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {$ref: 'missing.yaml'}}}}\n")}}}, nil, "missing.yaml"},
 		{"remote reference", Spec{Root: "r.yaml", Files: []model.SpecFile{{Path: "r.yaml", Content: []byte(strings.Replace(root, "schemas/pet.yaml", "http://example.com/pet.yaml", 1))}}}, nil, "not allowed"},
 	}
 	for _, tt := range tests {

@@ -234,3 +234,20 @@ func setKey(n *yaml.Node, key string, v *yaml.Node) {
 	}
 	n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
 }
+
+// BundleJSON is Bundle with the document encoded as JSON, for tools that read only JSON.
+func BundleJSON(root string, files []model.SpecFile) ([]byte, error) {
+	doc, err := Bundle(root, files)
+	if err != nil {
+		return nil, err
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal(doc, &n); err != nil {
+		return nil, fmt.Errorf("bundling spec %q: reading the bundle: %w", root, err)
+	}
+	out, err := toJSON(&n)
+	if err != nil {
+		return nil, fmt.Errorf("bundling spec %q: %w", root, err)
+	}
+	return out, nil
+}

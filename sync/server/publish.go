@@ -177,8 +177,9 @@ func (s *Server) answerRevision(w http.ResponseWriter, rev *store.Revision, crea
 }
 
 // compare lists the changes from cur (nil: none yet) to next, breaking first. A spec the
-// checker cannot read counts as one breaking change, so that publishing it needs
-// allowBreaking with a reason; a Swagger 2.0 spec, which it does not compare, as a warning.
+// checker cannot read (Swagger 2.0 included, which it compares once converted to OpenAPI
+// 3, when that fails) counts as one breaking change, so that publishing it needs
+// allowBreaking with a reason.
 func compare(cur *store.Revision, next *store.Bundle) []protocol.Change {
 	if cur == nil || cur.Bundle == nil {
 		return []protocol.Change{}
@@ -186,10 +187,7 @@ func compare(cur *store.Revision, next *store.Bundle) []protocol.Change {
 	changes, err := breaking.Compare(
 		breaking.Spec{Root: cur.Bundle.Root, Files: cur.Bundle.Files},
 		breaking.Spec{Root: next.Root, Files: next.Files})
-	switch {
-	case errors.Is(err, breaking.ErrUnsupported):
-		return []protocol.Change{{ID: "not-checked", Level: breaking.LevelWarning, Text: "breaking changes were not checked: " + err.Error()}}
-	case err != nil:
+	if err != nil {
 		return []protocol.Change{{ID: "check-failed", Level: breaking.LevelError, Breaking: true,
 			Text: "the breaking-change check could not compare the specs, so the change is treated as breaking: " + err.Error()}}
 	}

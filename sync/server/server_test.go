@@ -349,3 +349,30 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestPublishSwagger2Breaking: a Swagger 2.0 API is checked for breaking changes too.
+func TestPublishSwagger2Breaking(t *testing.T) {
+	const v1 = `swagger: "2.0"
+info: {title: Pets, version: "1"}
+paths:
+  /pets:
+    get:
+      produces: [application/json]
+      parameters:
+        - {name: limit, in: query, required: false, type: integer}
+      responses:
+        "200": {description: pets, schema: {type: array, items: {type: string}}}
+`
+	e := newEnv(t)
+	e.expect(201, "POST", "/api/v1/catalogs", e.admin, protocol.CreateCatalogRequest{Name: "dev"}, nil)
+	pub := "/api/v1/catalogs/dev/apis/pets/revisions"
+	e.expect(201, "POST", pub, e.admin, publishReq(0, v1), nil)
+	var p struct {
+		Breaking int               `json:"breaking"`
+		Changes  []protocol.Change `json:"changes"`
+	}
+	e.expect(422, "POST", pub, e.admin, publishReq(1, strings.Replace(v1, "required: false", "required: true", 1)), &p)
+	if p.Breaking != 1 || len(p.Changes) == 0 || !strings.Contains(p.Changes[0].Text, "limit") {
+		t.Errorf("breaking changes %+v", p)
+	}
+}
