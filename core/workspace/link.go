@@ -110,8 +110,9 @@ func (f *Follower) Refresh() {
 	}
 }
 
-// Run watches the folders of the linked files (editors save by renaming, so folders, not
-// files) until ctx is done.
+// Run watches the folders of the linked files and of the files their $refs reach (editors
+// save by renaming, so folders, not files) until ctx is done. An edit of any of them
+// imports the spec again from its root.
 func (f *Follower) Run(ctx context.Context) error {
 	log := f.Logger
 	if log == nil {
@@ -131,7 +132,23 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 	defer w.Close()
 	watched := map[string]bool{}
+	watch := func(api, dir string) {
+		if watched[dir] {
+			return
+		}
+		if err := w.Add(dir); err != nil {
+			log.Warn("cannot watch a folder of a linked spec", "api", api, "dir", dir, "err", err)
+			return
+		}
+		watched[dir] = true
+	}
 	var links map[string]string // linked path -> API
+	// files maps every file of the linked specs (the root and the files its $refs reach,
+	// as the newest revision has them) to its API; fileRevs says which revision's files
+	// each API's entries are.
+	files := map[string]string{}
+	fileRevs := map[string]int64{}
+	filesOf := map[string][]string{}
 	refresh := func() {
 		list, err := f.Store.ListAPIs(ctx)
 		if err != nil {
@@ -140,6 +157,7 @@ func (f *Follower) Run(ctx context.Context) error {
 		}
 		old := links
 		links = map[string]string{}
+		clear(files)
 		for _, a := range list {
 			if a.LinkedPath == "" {
 				continue
@@ -150,12 +168,22 @@ func (f *Follower) Run(ctx context.Context) error {
 				defer f.importFile(ctx, a.Name, a.LinkedPath)
 			}
 			dir := filepath.Dir(a.LinkedPath)
-			if !watched[dir] {
-				if err := w.Add(dir); err != nil {
-					log.Warn("cannot watch the folder of a linked spec", "api", a.Name, "dir", dir, "err", err)
-					continue
+			watch(a.Name, dir)
+			files[a.LinkedPath] = a.Name
+			if fileRevs[a.Name] != a.LatestRevision {
+				filesOf[a.Name] = nil
+				if rev, err := f.Store.LatestRevision(ctx, a.Name, true); err == nil {
+					for _, sf := range rev.Files {
+						filesOf[a.Name] = append(filesOf[a.Name], filepath.Join(dir, filepath.FromSlash(sf.Path)))
+					}
+					fileRevs[a.Name] = a.LatestRevision
+				} else {
+					log.Warn("listing the files of a linked spec", "api", a.Name, "err", err)
 				}
-				watched[dir] = true
+			}
+			for _, p := range filesOf[a.Name] {
+				files[p] = a.Name
+				watch(a.Name, filepath.Dir(p))
 			}
 		}
 	}
@@ -179,7 +207,7 @@ func (f *Follower) Run(ctx context.Context) error {
 			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) == 0 {
 				continue
 			}
-			if name, ok := links[filepath.Clean(ev.Name)]; ok {
+			if name, ok := files[filepath.Clean(ev.Name)]; ok {
 				pending[name] = true
 				timer = time.After(debounce)
 			}

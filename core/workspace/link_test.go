@@ -91,3 +91,66 @@ func next(t *testing.T, ch <-chan FileChange) FileChange {
 	}
 	return FileChange{}
 }
+
+// TestFollowReferencedFile: an edit of a file the linked root reaches through a $ref, in
+// another folder, imports the spec again too.
+func TestFollowReferencedFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := openStore(t)
+	dir := t.TempDir()
+	root := filepath.Join(dir, "openapi.yaml")
+	schema := filepath.Join(dir, "schemas", "pet.yaml")
+	const rootDoc = `openapi: 3.0.3
+info: {title: Pets, version: "1"}
+paths:
+  /pets:
+    get:
+      responses:
+        "200":
+          description: pets
+          content:
+            application/json:
+              schema: {$ref: "schemas/pet.yaml#/Pet"}
+`
+	const petDoc = "Pet:\n  type: object\n  properties:\n    name: {type: string}\n"
+	if err := os.MkdirAll(filepath.Dir(schema), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(root, []byte(rootDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(schema, []byte(petDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Link(ctx, st, "pets", root); err != nil {
+		t.Fatal(err)
+	}
+	changes := make(chan FileChange, 10)
+	f := &Follower{Store: st, OnChange: func(c FileChange) { changes <- c }, Debounce: 20 * time.Millisecond, Rescan: time.Hour}
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond) // let the watcher start
+
+	edited := petDoc + "    tag: {type: string}\n"
+	if err := os.WriteFile(schema, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := next(t, changes)
+	if c.Err != nil || c.Result == nil || c.Text != rootDoc {
+		t.Fatalf("edit of the referenced file: %+v", c)
+	}
+	rev, err := st.LatestRevision(ctx, "pets", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, sf := range rev.Files {
+		found = found || (sf.Path == "schemas/pet.yaml" && string(sf.Content) == edited)
+	}
+	if !found {
+		t.Errorf("the new revision lacks the edited schemas/pet.yaml: %+v", rev.Files)
+	}
+	cancel()
+	<-done
+}
