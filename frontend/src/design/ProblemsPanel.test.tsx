@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Diagnostic } from '../api';
 import { PROBLEMS_SHOWN, ProblemsPanel } from './ProblemsPanel';
 
@@ -28,5 +28,20 @@ describe('the Problems panel', () => {
     expect(screen.getByText(`${PROBLEMS_SHOWN + 50} warnings`)).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: `Show all ${PROBLEMS_SHOWN + 50}` }));
     expect(within(list).getAllByRole('option')).toHaveLength(PROBLEMS_SHOWN + 50);
+  });
+
+  it('jumps to problems of the root document only', async () => {
+    const user = userEvent.setup();
+    const onJump = vi.fn();
+    const [inRoot, elsewhere] = many(2) as [Diagnostic, Diagnostic];
+    const other: Diagnostic = { ...elsewhere, file: 'schemas/pet.yaml', message: 'in the schema file' };
+    render(<ProblemsPanel diagnostics={[inRoot, other]} root="big.yaml" checking={false} checkError="" onJump={onJump} />);
+    const list = screen.getByRole('listbox', { name: 'Problems' });
+    const schemaProblem = within(list).getByRole('option', { name: /in the schema file/ });
+    expect(schemaProblem).toHaveTextContent('schemas/pet.yaml 2:1');
+    await user.click(schemaProblem);
+    expect(onJump).not.toHaveBeenCalled();
+    await user.click(within(list).getByRole('option', { name: /problem 1/ }));
+    expect(onJump).toHaveBeenCalledWith(inRoot);
   });
 });

@@ -50,7 +50,11 @@ export const ProblemsPanel = memo(function ProblemsPanel({ diagnostics, root, ch
           getKey={(x) => x.k}
           label="Problems"
           className="problem-list"
-          onActivate={(x) => onJump(x.d)}
+          // The editor holds the root document: a problem in another file of the spec
+          // names that file and line but cannot be jumped to here.
+          onActivate={(x) => {
+            if (!x.d.file || inFile(x.d, root)) onJump(x.d);
+          }}
           render={({ d }) => (
             <div className={`problem sev-${d.severity}`}>
               <span className={`sev-icon sev-${d.severity}`} aria-label={SEVERITY_LABEL[d.severity]} role="img">
@@ -59,7 +63,7 @@ export const ProblemsPanel = memo(function ProblemsPanel({ diagnostics, root, ch
               <span className="problem-message">{d.message}</span>
               <span className="problem-rule">{d.rule || d.source}</span>
               <span className="problem-where">
-                {!inFile(d, root) && d.file ? `${d.file} ` : ''}
+                {!inFile(d, root) && d.file ? <span title="In another file of the spec: open it in your editor">{`${d.file} `}</span> : ''}
                 {d.line > 0 ? `${d.line}:${d.column || 1}` : ''}
               </span>
             </div>
