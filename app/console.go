@@ -278,8 +278,8 @@ func (s *ConsoleService) SaveEnvironment(env Environment) (Environment, error) {
 		return Environment{}, errors.New("an environment needs a name")
 	}
 	for k := range env.Variables {
-		if !validVarName(k) {
-			return Environment{}, fmt.Errorf("environment %s: %q is not a variable name: use letters, digits, '_', '-' and '.'", name, k)
+		if !suite.ValidName(k) {
+			return Environment{}, fmt.Errorf("environment %s: %q is not a variable name: start with a letter or '_', then letters, digits, '_', '-' and '.'", name, k)
 		}
 	}
 	saved, err := s.st.PutEnvironment(context.Background(), &model.Environment{Name: name, Variables: env.Variables})
@@ -287,18 +287,6 @@ func (s *ConsoleService) SaveEnvironment(env Environment) (Environment, error) {
 		return Environment{}, fmt.Errorf("saving environment %s: %w", name, err)
 	}
 	return environment(saved), nil
-}
-
-func validVarName(s string) bool {
-	if s == "" || strings.HasPrefix(s, "$") {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // DeleteEnvironment removes the environment called name.
@@ -339,13 +327,11 @@ func (s *ConsoleService) resolve(api string, t Target) (string, map[string]strin
 		}
 	}
 	if u := strings.TrimSpace(t.URL); u != "" {
-		for k, v := range vars {
-			u = strings.ReplaceAll(u, "{{"+k+"}}", v)
+		expanded, err := suite.NewVars(vars).Expand(u)
+		if err != nil {
+			return "", nil, fmt.Errorf("target %s: %w", u, err)
 		}
-		if strings.Contains(u, "{{") {
-			return "", nil, fmt.Errorf("target %s: a variable is not set by the environment", u)
-		}
-		return u, vars, nil
+		return expanded, vars, nil
 	}
 	base, err := s.gatewayBase(api)
 	return base, vars, err

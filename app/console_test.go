@@ -114,6 +114,8 @@ func TestConsoleEnvironments(t *testing.T) {
 		{name: "another", env: Environment{Name: "staging"}},
 		{name: "no name", env: Environment{Name: " "}, wantErr: true},
 		{name: "bad variable name", env: Environment{Name: "x", Variables: map[string]string{"a b": "1"}}, wantErr: true},
+		{name: "variable name no placeholder can name", env: Environment{Name: "x", Variables: map[string]string{"1x": "1"}}, wantErr: true},
+		{name: "variable name starting with a dash", env: Environment{Name: "x", Variables: map[string]string{"-x": "1"}}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +170,17 @@ func TestConsoleSend(t *testing.T) {
 				Headers: []Pair{{Name: "Authorization", Value: "Bearer {{token}}"}, {Name: "", Value: "ignored"}},
 				Assert:  []suite.Assertion{{Status: "200"}, {JSONPointer: ptr("/name"), Equals: json.RawMessage(`"rex"`)}, {SchemaValid: true}}},
 			target: Target{URL: "{{host}}/v2", Environment: "dev"}, status: 200, passed: true, body: "\n  \"name\": \"rex\"",
+		},
+		{
+			name:   "a target URL with spaces inside the braces",
+			req:    ConsoleRequest{Method: "GET", URL: "/pets", Query: []Pair{{Name: "tags", Value: "cat"}}},
+			target: Target{URL: "{{ host }}/v2", Environment: "dev"}, status: 200, passed: true, violations: true, body: `"tag": "cat"`,
+		},
+		{
+			name:    "a target URL with a variable the environment lacks",
+			req:     ConsoleRequest{URL: "/pets"},
+			target:  Target{URL: "{{hots}}/v2", Environment: "dev"},
+			wantErr: "unknown variable {{hots}} (known: host, token)",
 		},
 		{
 			name:   "an answer that breaks the spec",

@@ -3,6 +3,7 @@ package suite
 import (
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -89,6 +90,37 @@ func (v *Vars) Get(name string) (string, bool) {
 func (v *Vars) Names() []string {
 	return sortedKeys(v.text)
 }
+
+// Expand replaces every {{name}} in s (spaces inside the braces allowed, built-ins such as
+// {{$uuid}} included) and returns an error naming the first variable that has no value.
+func (v *Vars) Expand(s string) (string, error) {
+	var problem string
+	out := placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		name := placeholder.FindStringSubmatch(m)[1]
+		if f, ok := builtins[name]; ok {
+			return f()
+		}
+		if val, ok := v.text[name]; ok {
+			return val
+		}
+		if problem == "" {
+			problem = v.missing(name)
+		}
+		return m
+	})
+	if problem != "" {
+		return "", errors.New(problem)
+	}
+	return out, nil
+}
+
+// ValidName reports whether name can be a variable's name, one that {{name}} refers to.
+func ValidName(name string) bool {
+	return variableName.MatchString(name)
+}
+
+// variableName is the name part of placeholder, whole.
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 // missing explains why name has no value.
 func (v *Vars) missing(name string) string {
