@@ -42,7 +42,7 @@ export function EnvironmentsDialog({ environments, initial, onChanged, onClose }
   const save = async () => {
     const bad = vars.find((v) => v.name.trim() !== '' && !validVariableName(v.name.trim()));
     if (!name.trim()) return setError('Give the environment a name.');
-    if (bad) return setError(`"${bad.name}" is not a variable name: use letters, digits, "_", "-" and ".".`);
+    if (bad) return setError(`"${bad.name}" is not a variable name: start with a letter or "_", then use letters, digits, "_", "-" and ".".`);
     setBusy(true);
     try {
       const variables: Record<string, string> = {};

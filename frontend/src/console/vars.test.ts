@@ -43,4 +43,7 @@ it.each([
   ['', false],
   ['a b', false],
   ['$uuid', false],
+  ['1x', false],
+  ['-x', false],
+  ['_private', true],
 ])('validVariableName(%j) = %s', (n, ok) => expect(validVariableName(n)).toBe(ok));

@@ -47,7 +47,7 @@ export function missingVariables(r: ConsoleRequest, env: Record<string, string>)
   return requestVariables(r).filter((v) => !Object.hasOwn(env, v) && !IMPLICIT_VARIABLES.includes(v));
 }
 
-/** A variable name the Go side accepts: letters, digits, '_', '-' and '.'. */
+/** A variable name the Go side accepts: a letter or '_', then letters, digits, '_', '-' and '.'. */
 export function validVariableName(name: string): boolean {
-  return /^[A-Za-z0-9_.-]+$/.test(name);
+  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name);
 }
