@@ -32,7 +32,8 @@ func newLintCmd(g *globals) *cobra.Command {
 		Long: "Lint an OpenAPI 3.x or Swagger 2.0 description (a file and the files its $refs reach, or the\n" +
 			"newest revision of an API in the workspace) with a Spectral-format ruleset.\n\n" +
 			"The ruleset is --ruleset, else the first .spectral.yaml, .spectral.yml or .spectral.json found\n" +
-			"beside the spec or in a parent folder (up to the repository's root), else spectral:oas.\n" +
+			"beside the spec or in a parent folder (up to the repository's root), else, for an API of the\n" +
+			"workspace, the workspace's ruleset (`gantry ruleset`), else spectral:oas.\n" +
 			"Rulesets may extend spectral:oas and owasp (@stoplight/spectral-owasp-ruleset).\n\n" +
 			"The exit status is 1 when a finding is at least as severe as --fail-severity, or when the\n" +
 			"spec or the ruleset cannot be read.",
@@ -62,7 +63,7 @@ func runLint(ctx context.Context, g *globals, f lintFlags, arg string) error {
 		failAt = sev
 	}
 
-	doc, prefix, searchDir, err := loadLintTarget(ctx, g, arg)
+	doc, prefix, searchDir, wsRuleset, err := loadLintTarget(ctx, g, arg)
 	if err != nil {
 		return err
 	}
@@ -78,8 +79,14 @@ func runLint(ctx context.Context, g *globals, f lintFlags, arg string) error {
 		if err != nil {
 			return fmt.Errorf("loading ruleset: %w", err)
 		}
-		if found != "" {
+		switch {
+		case found != "":
 			fmt.Fprintf(g.stderr, "using ruleset %s\n", displayPath(found))
+		case wsRuleset != "":
+			if rs, err = lint.ParseRuleset(workspace.WorkspaceRulesetName, []byte(wsRuleset)); err != nil {
+				return fmt.Errorf("loading ruleset: %w (see `gantry ruleset show`)", err)
+			}
+			fmt.Fprintln(g.stderr, "using the workspace ruleset")
 		}
 	}
 
@@ -113,15 +120,17 @@ func runLint(ctx context.Context, g *globals, f lintFlags, arg string) error {
 // loadLintTarget reads the spec file named by arg, or the newest revision of the workspace
 // API it names. prefix is the folder to show file names from; searchDir is where to look
 // for a workspace ruleset.
-func loadLintTarget(ctx context.Context, g *globals, arg string) (doc *lint.Document, prefix, searchDir string, err error) {
+// loadLintTarget loads a spec file, or an API of the workspace; for an API, wsRuleset is the
+// workspace's own ruleset ("" if none).
+func loadLintTarget(ctx context.Context, g *globals, arg string) (doc *lint.Document, prefix, searchDir, wsRuleset string, err error) {
 	fi, statErr := os.Stat(arg)
 	if statErr == nil && !fi.IsDir() {
 		doc, err = lint.Load(arg)
 		if err != nil {
-			return nil, "", "", fmt.Errorf("cannot lint %s: %w", arg, err)
+			return nil, "", "", "", fmt.Errorf("cannot lint %s: %w", arg, err)
 		}
 		dir := filepath.Dir(arg)
-		return doc, dir, dir, nil
+		return doc, dir, dir, "", nil
 	}
 	if statErr == nil {
 		statErr = fmt.Errorf("%s is a folder", arg)
@@ -129,14 +138,14 @@ func loadLintTarget(ctx context.Context, g *globals, arg string) (doc *lint.Docu
 	// Only an existing workspace is opened: linting must not create one as a side effect.
 	dbPath, err := sqlite.ResolvePath(g.db)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", "", err
 	}
 	if _, err := os.Stat(dbPath); err != nil {
-		return nil, "", "", fmt.Errorf("%s is not a spec file (%v) and there is no workspace at %s", arg, unwrapStat(statErr), dbPath)
+		return nil, "", "", "", fmt.Errorf("%s is not a spec file (%v) and there is no workspace at %s", arg, unwrapStat(statErr), dbPath)
 	}
 	st, _, err := g.openStore()
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", "", err
 	}
 	defer st.Close()
 	name, err := workspace.Resolve(ctx, st, arg)
@@ -146,7 +155,7 @@ func loadLintTarget(ctx context.Context, g *globals, arg string) (doc *lint.Docu
 		if err == nil {
 			doc, err = lint.NewDocument(rev.Root, rev.Files)
 			if err != nil {
-				return nil, "", "", fmt.Errorf("cannot lint API %s: %w", name, err)
+				return nil, "", "", "", fmt.Errorf("cannot lint API %s: %w", name, err)
 			}
 			searchDir = "."
 			if rev.SourcePath != "" {
@@ -154,13 +163,17 @@ func loadLintTarget(ctx context.Context, g *globals, arg string) (doc *lint.Docu
 					searchDir = d
 				}
 			}
-			return doc, "", searchDir, nil
+			wsRuleset, err = workspace.WorkspaceRuleset(ctx, st)
+			if err != nil {
+				return nil, "", "", "", err
+			}
+			return doc, "", searchDir, wsRuleset, nil
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", "", fmt.Errorf("%s is not a spec file (%v) and not an API in the workspace: %v", arg, unwrapStat(statErr), err)
+		return nil, "", "", "", fmt.Errorf("%s is not a spec file (%v) and not an API in the workspace: %v", arg, unwrapStat(statErr), err)
 	}
-	return nil, "", "", err
+	return nil, "", "", "", err
 }
 
 // unwrapStat shortens a stat error to its cause.

@@ -146,3 +146,46 @@ func TestLintCommandFormats(t *testing.T) {
 		t.Errorf("results: %+v", res)
 	}
 }
+
+func TestRulesetCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ws.db")
+	if code, _, errOut := gantry(t, db, "import", filepath.Join("testdata", "petstore.yaml")); code != 0 {
+		t.Fatal(errOut)
+	}
+	own := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(own, []byte("extends: [[spectral:oas, off]]\nrules:\n  must-have-terms:\n    given: $.info\n    severity: error\n    then: {field: termsOfService, function: truthy}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("rules:\n  x: {given: $, then: {function: nope}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name             string
+		args             []string
+		wantCode         int
+		wantOut, wantErr string
+		notOut           string
+	}{
+		{"none yet", []string{"ruleset", "show"}, 0, "", "no ruleset of its own", ""},
+		{"built-in rules", []string{"lint", "swagger-petstore"}, 0, "info-contact", "", "must-have-terms"},
+		{"set", []string{"ruleset", "set", own}, 0, "now linted with", "", ""},
+		{"shown", []string{"ruleset", "show"}, 0, "must-have-terms", "", ""},
+		{"lint uses it", []string{"lint", "swagger-petstore"}, 1, "must-have-terms", "using the workspace ruleset", "info-contact"},
+		{"a broken one is refused where it breaks", []string{"ruleset", "set", bad}, 1, "", bad + ":2:", ""},
+		{"the good one stays", []string{"ruleset", "show"}, 0, "must-have-terms", "", ""},
+		{"--ruleset wins", []string{"lint", "swagger-petstore", "--ruleset", own, "--fail-severity", "none"}, 0, "must-have-terms", "", ""},
+		{"clear", []string{"ruleset", "clear"}, 0, "no ruleset of its own now", "", ""},
+		{"built-in rules again", []string{"lint", "swagger-petstore"}, 0, "info-contact", "", "must-have-terms"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			code, out, errOut := gantry(t, db, st.args...)
+			if code != st.wantCode || !strings.Contains(out, st.wantOut) || !strings.Contains(errOut, st.wantErr) ||
+				(st.notOut != "" && strings.Contains(out, st.notOut)) {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, st.wantCode, out, errOut)
+			}
+		})
+	}
+}

@@ -86,6 +86,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newNodesCmd(g),
 	)
 	root.AddCommand(newLifecycleCmds(g)...)
+	root.AddCommand(newRulesetCmd(g))
 	return root
 }
 

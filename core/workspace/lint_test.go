@@ -17,6 +17,7 @@ func TestLint(t *testing.T) {
 	tests := []struct {
 		name     string
 		ruleset  string // written beside the spec when not ""
+		wsRules  string // the workspace's ruleset when not ""
 		wantRule string // a finding of this rule is expected
 		noRule   string // no finding of this rule is expected
 		wantErr  bool
@@ -24,13 +25,28 @@ func TestLint(t *testing.T) {
 	}{
 		{name: "built-in recommended set", wantRule: "operation-tags", wantFrom: ""},
 		{
-			name:     "workspace ruleset turns a rule off",
+			name:     "a .spectral.yaml beside the spec turns a rule off",
 			ruleset:  "extends: [[spectral:oas, recommended]]\nrules:\n  operation-tags: off\n",
 			noRule:   "operation-tags",
 			wantRule: "operation-operationId-valid-in-url",
 			wantFrom: ".spectral.yaml",
 		},
 		{name: "broken ruleset is an error with a position", ruleset: "rules:\n  x: {given: '$', then: {function: nope}}\n", wantErr: true},
+		{
+			name:     "the workspace's ruleset when the spec has none beside it",
+			wsRules:  "extends: [[spectral:oas, recommended]]\nrules:\n  operation-tags: off\n",
+			noRule:   "operation-tags",
+			wantRule: "operation-operationId-valid-in-url",
+			wantFrom: WorkspaceRulesetName,
+		},
+		{
+			name:     "a ruleset beside the spec wins over the workspace's",
+			ruleset:  "extends: [[spectral:oas, recommended]]\nrules:\n  operation-tags: off\n",
+			wsRules:  "extends: [[spectral:oas, off]]\n",
+			noRule:   "operation-tags",
+			wantRule: "operation-operationId-valid-in-url",
+			wantFrom: ".spectral.yaml",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +70,9 @@ func TestLint(t *testing.T) {
 				}
 			}
 			if _, err := Import(ctx, st, specPath, "petstore", spec.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := SetWorkspaceRuleset(ctx, st, tt.wsRules); err != nil {
 				t.Fatal(err)
 			}
 			res, err := Lint(ctx, st, "petstore", text)
@@ -94,5 +113,29 @@ func TestLint(t *testing.T) {
 				t.Errorf("editing in an invalid operationId added no finding (%d vs %d)", len(res2.Findings), len(res.Findings))
 			}
 		})
+	}
+}
+
+func TestSetWorkspaceRuleset(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	if err := SetWorkspaceRuleset(ctx, st, "extends: [owasp]\n"); err != nil {
+		t.Fatal(err)
+	}
+	// A broken ruleset is refused with its position and leaves the stored one alone.
+	err := SetWorkspaceRuleset(ctx, st, "extends: [owasp]\nrules:\n  x: {given: '$', then: {function: nope}}\n")
+	var re *lint.RulesetError
+	if !errors.As(err, &re) || re.Line != 3 {
+		t.Fatalf("err = %v, want a *lint.RulesetError at line 3", err)
+	}
+	if text, err := WorkspaceRuleset(ctx, st); err != nil || text != "extends: [owasp]\n" {
+		t.Fatalf("WorkspaceRuleset = %q, %v", text, err)
+	}
+	// Blank removes it.
+	if err := SetWorkspaceRuleset(ctx, st, "  \n"); err != nil {
+		t.Fatal(err)
+	}
+	if text, err := WorkspaceRuleset(ctx, st); err != nil || text != "" {
+		t.Fatalf("WorkspaceRuleset after removal = %q, %v", text, err)
 	}
 }
