@@ -335,3 +335,45 @@ func TestWorkspaceOperationForm(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 }
+
+func TestWorkspaceLintRuleset(t *testing.T) {
+	a, _ := newApp(t, nil)
+	w := a.Workspace
+	if _, err := w.Create("orders", "blank"); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := w.Document("orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasRule := func(rule string) bool {
+		t.Helper()
+		res, err := w.Check("orders", doc.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range res.Diagnostics {
+			if d.Rule == rule {
+				return true
+			}
+		}
+		return false
+	}
+	if text, err := w.LintRuleset(); err != nil || text != "" {
+		t.Fatalf("LintRuleset = %q, %v; want none", text, err)
+	}
+	own := "extends: [[spectral:oas, off]]\nrules:\n  must-have-terms:\n    given: $.info\n    then: {field: termsOfService, function: truthy}\n"
+	if err := w.SaveLintRuleset(own); err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := w.LintRuleset(); text != own || !hasRule("must-have-terms") {
+		t.Fatalf("the saved ruleset does not apply: %q", text)
+	}
+	err = w.SaveLintRuleset("rules:\n  x: {given: $, then: {function: nope}}\n")
+	if err == nil || !strings.Contains(err.Error(), "workspace ruleset:2:") {
+		t.Fatalf("a broken ruleset: %v", err)
+	}
+	if err := w.SaveLintRuleset(""); err != nil || hasRule("must-have-terms") {
+		t.Fatalf("removing the ruleset: %v", err)
+	}
+}

@@ -342,6 +342,19 @@ func (s *WorkspaceService) follow(ctx context.Context) {
 	}()
 }
 
+// LintRuleset returns the workspace's own lint ruleset (Spectral YAML); "" when it has none
+// and the built-in recommended rules apply.
+func (s *WorkspaceService) LintRuleset() (string, error) {
+	return workspace.WorkspaceRuleset(context.Background(), s.st)
+}
+
+// SaveLintRuleset makes text the workspace's lint ruleset ("" removes it): it applies to
+// every API without a .spectral.yaml beside its spec. A ruleset that cannot be loaded is
+// refused with "workspace ruleset:LINE:COLUMN: field: what is wrong".
+func (s *WorkspaceService) SaveLintRuleset(text string) error {
+	return workspace.SetWorkspaceRuleset(context.Background(), s.st, text)
+}
+
 // RenderDocs renders the documentation of text, as the API's root document, as sanitized
 // HTML; an unusable text is an error naming its first problem (keep the last preview).
 func (s *WorkspaceService) RenderDocs(name, text string) (string, error) {

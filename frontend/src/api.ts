@@ -243,6 +243,10 @@ export interface WorkspaceAPI {
   WriteOperation(text: string, from: OperationKey | null, op: Operation): Promise<string>;
   /** text without the operation at path and method. */
   DeleteOperation(text: string, path: string, method: string): Promise<string>;
+  /** The workspace's own lint ruleset (Spectral YAML); '' when the built-in rules apply. */
+  LintRuleset(): Promise<string>;
+  /** Stores the workspace's lint ruleset ('' removes it); a broken one rejects with "workspace ruleset:LINE:COL: ...". */
+  SaveLintRuleset(text: string): Promise<void>;
 }
 
 export interface GatewayAPI {
@@ -939,6 +943,8 @@ export function createWailsBackend(w: WailsWindow): Backend {
     Operation: async (text, path, method) => normalizeOperation(await call(() => ws.Operation(text, path, method))),
     WriteOperation: async (text, from, op) => (await call(() => ws.WriteOperation(text, from, op))) ?? '',
     DeleteOperation: async (text, path, method) => (await call(() => ws.DeleteOperation(text, path, method))) ?? '',
+    LintRuleset: async () => (await call(() => ws.LintRuleset())) ?? '',
+    SaveLintRuleset: (text) => call(() => ws.SaveLintRuleset(text)),
   };
 
   const gateway: GatewayAPI = {

@@ -83,6 +83,7 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
   let exchangeSeq = 0;
   let bridge: Bridge | null = null;
   let liveTimer: ReturnType<typeof setInterval> | null = null;
+  let lintRuleset = '';
   let gateway: GatewayStatus = { running: false, listen: '', baseURL: '', apis: [], revision: 0, error: '' };
 
   const emit = <E extends EventName>(name: E, payload: EventMap[E]) => {
@@ -376,6 +377,14 @@ export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
       async DeleteOperation(text, path, method) {
         await enter('DeleteOperation');
         return deleteOperation(text, path, method);
+      },
+      async LintRuleset() {
+        await enter('LintRuleset');
+        return lintRuleset;
+      },
+      async SaveLintRuleset(text) {
+        await enter('SaveLintRuleset');
+        lintRuleset = text.trim() === '' ? '' : text;
       },
     },
     gateway: {

@@ -2,7 +2,7 @@
 import { diagnosticCount } from '@codemirror/lint';
 import { EditorView } from '@codemirror/view';
 import { act, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderWithFake } from '../test/render';
 
 /** The CodeMirror view of the Design tab. */
@@ -94,6 +94,34 @@ describe('the Design tab', () => {
     expect(editorView().state.doc.line(1).text).toBe('broken: [a, b');
     await user.click(within(alert).getByRole('button', { name: 'Dismiss save error' }));
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('edits the workspace lint rules, starting from a preset, and says why a ruleset is refused', async () => {
+    const { backend, user } = await openPetstore();
+    const check = vi.spyOn(backend.workspace, 'Check');
+    await user.click(screen.getByRole('button', { name: 'Lint rules…' }));
+    let dialog = await screen.findByRole('dialog', { name: 'Lint rules of this workspace' });
+    const rules = within(dialog).getByRole('textbox', { name: 'Ruleset (YAML)' });
+    await waitFor(() => expect(rules).toBeEnabled());
+    await user.click(within(dialog).getByRole('button', { name: 'Recommended + OWASP Top 10' }));
+    expect(rules).toHaveValue('extends:\n  - [spectral:oas, recommended]\n  - owasp\n');
+
+    backend.fake.failNext('SaveLintRuleset', 'workspace ruleset:3:5: extends[1]: unknown ruleset "owasps"');
+    await user.click(within(dialog).getByRole('button', { name: 'Save rules' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The ruleset cannot be used: workspace ruleset:3:5');
+
+    const calls = check.mock.calls.length;
+    await user.click(within(dialog).getByRole('button', { name: 'Save rules' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(await backend.workspace.LintRuleset()).toContain('owasp');
+    await waitFor(() => expect(check.mock.calls.length).toBeGreaterThan(calls)); // checked again with the new rules
+
+    await user.click(screen.getByRole('button', { name: 'Lint rules…' }));
+    dialog = await screen.findByRole('dialog', { name: 'Lint rules of this workspace' });
+    await waitFor(() => expect(within(dialog).getByRole('textbox', { name: 'Ruleset (YAML)' })).toHaveValue('extends:\n  - [spectral:oas, recommended]\n  - owasp\n'));
+    await user.click(within(dialog).getByRole('button', { name: 'Use the built-in rules' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(await backend.workspace.LintRuleset()).toBe('');
   });
 
   it('takes a change on disk when nothing is unsaved', async () => {

@@ -12,6 +12,7 @@ import { DocsPreview } from './DocsPreview';
 import { newOperation, OperationDialog } from './OperationDialog';
 import { Outline } from './Outline';
 import { ProblemsPanel } from './ProblemsPanel';
+import { RulesetDialog } from './RulesetDialog';
 import { PublishDialog } from '../hosted/PublishDialog';
 import type { SessionState, SpecSession } from './session';
 
@@ -55,6 +56,8 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
   );
   const onEditOperation = useCallback((item: OutlineItem | null) => void openForm(item), [openForm]);
   const onJump = useCallback((o: OutlineItem) => editor.current?.jumpTo(o.line), []);
+  const [rulesOpen, setRulesOpen] = useState(false);
+  const onEditRules = useCallback(() => setRulesOpen(true), []);
   const onJumpToProblem = useCallback((d: Diagnostic) => {
     if (d.line > 0) editor.current?.jumpTo(d.line, d.column || 1);
   }, []);
@@ -235,7 +238,9 @@ export function DesignTab({ session, state, api, gateway }: DesignTabProps) {
         checking={state.checking}
         checkError={state.checkError}
         onJump={onJumpToProblem}
+        onEditRules={onEditRules}
       />
+      {rulesOpen && <RulesetDialog onSaved={() => void session?.check()} onClose={() => setRulesOpen(false)} />}
       {publishing && <PublishDialog api={api.name} onClose={() => setPublishing(false)} />}
     </div>
   );

@@ -10,6 +10,8 @@ export interface ProblemsPanelProps {
   checking: boolean;
   checkError: string;
   onJump(d: Diagnostic): void;
+  /** Opens the workspace's lint rules; no button when absent. */
+  onEditRules?(): void;
 }
 
 const SEVERITY_LABEL: Record<Diagnostic['severity'], string> = { error: 'Error', warning: 'Warning', info: 'Info', hint: 'Hint' };
@@ -21,7 +23,7 @@ function key(d: Diagnostic, i: number): string {
 /** Rows rendered before "Show all": a large spec can have thousands of problems. */
 export const PROBLEMS_SHOWN = 200;
 
-export const ProblemsPanel = memo(function ProblemsPanel({ diagnostics, root, checking, checkError, onJump }: ProblemsPanelProps) {
+export const ProblemsPanel = memo(function ProblemsPanel({ diagnostics, root, checking, checkError, onJump, onEditRules }: ProblemsPanelProps) {
   const [all, setAll] = useState(false);
   const keyed = useMemo(() => sortDiagnostics(diagnostics, root).map((d, i) => ({ d, k: key(d, i) })), [diagnostics, root]);
   const c = useMemo(() => countBySeverity(diagnostics), [diagnostics]);
@@ -36,6 +38,11 @@ export const ProblemsPanel = memo(function ProblemsPanel({ diagnostics, root, ch
           {c.info + c.hint > 0 && <span className="sev sev-info">{c.info + c.hint} info</span>}
           {checking && <span className="muted">checking…</span>}
         </span>
+        {onEditRules && (
+          <button type="button" className="linkish problems-rules" onClick={onEditRules}>
+            Lint rules…
+          </button>
+        )}
       </header>
       {checkError && (
         <div role="alert" className="inline-alert">
