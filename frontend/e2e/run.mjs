@@ -5,7 +5,7 @@
 // (e2e/desktop.mjs starts the real desktop services and runs these specs against them.)
 import { fileURLToPath } from 'node:url';
 import { keyAuthPolicy, sendFromConsole, suiteAndContract } from './console.spec.mjs';
-import design from './design.spec.mjs';
+import design, { lintRules } from './design.spec.mjs';
 import har from './har.spec.mjs';
 import operation from './operation.spec.mjs';
 import publish from './publish.spec.mjs';
@@ -13,7 +13,7 @@ import { runSpecs } from './lib.mjs';
 import traffic from './traffic.spec.mjs';
 import workspace from './workspace.spec.mjs';
 
-export const specs = [workspace, design, operation, traffic, har, sendFromConsole, suiteAndContract, keyAuthPolicy, publish];
+export const specs = [workspace, design, lintRules, operation, traffic, har, sendFromConsole, suiteAndContract, keyAuthPolicy, publish];
 
 /** Runs the specs whose name contains only (all when empty) and resolves to an exit code. */
 export async function main(only) {

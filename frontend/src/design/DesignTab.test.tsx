@@ -5,10 +5,10 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { renderWithFake } from '../test/render';
 
-/** The CodeMirror view of the Design tab. */
+/** The CodeMirror view of the Design tab, found from its text box. */
 function editorView(): EditorView {
-  const el = document.querySelector('.cm-editor');
-  const view = el && EditorView.findFromDOM(el as HTMLElement);
+  const el = screen.getByRole('textbox', { name: /^Spec of / });
+  const view = EditorView.findFromDOM(el);
   if (!view) throw new Error('no editor');
   return view;
 }
@@ -66,6 +66,10 @@ describe('the Design tab', () => {
     act(() => editorView().dispatch({ selection: { anchor: editorView().state.doc.length } }));
     await user.click(item);
     expect(currentLine()).toBe(2);
+    // The status line under the editor says where the cursor is and names the problem there.
+    const cursor = screen.getByRole('status', { name: 'Cursor' });
+    expect(cursor).toHaveTextContent('Ln 2, Col 1');
+    expect(cursor).toHaveTextContent('error: mapping key "openapi" already defined at line 1');
     // The keyboard works too: focus the list, Enter jumps.
     act(() => editorView().dispatch({ selection: { anchor: 0 } }));
     problems.focus();

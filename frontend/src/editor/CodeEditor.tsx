@@ -1,11 +1,11 @@
 import { setDiagnostics } from '@codemirror/lint';
 import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
-import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import type { Diagnostic } from '../api';
 import { toLintDiagnostics } from './diagnostics';
 import { detectLanguage, type SpecLanguage } from './language';
-import { editorExtensions, languageExtension } from './setup';
+import { cursorInfo, editorExtensions, languageExtension, type CursorInfo } from './setup';
 
 export interface CodeEditorHandle {
   /** Moves the cursor to a 1-based line (and column), scrolls it to the middle and focuses the editor. */
@@ -38,6 +38,7 @@ export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function
   onChange.current = props.onChange;
   // The text the editor held when each version was applied (so a re-render with the same version is a no-op).
   const applied = useRef(-1);
+  const [cursor, setCursor] = useState<CursorInfo>({ line: 1, column: 1, problem: null });
 
   useEffect(() => {
     if (!host.current) return;
@@ -49,6 +50,7 @@ export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function
           language: language.current,
           initialLanguage: lang.current,
           label: props.label,
+          onCursor: setCursor,
           onChange: (read, length, doc) => {
             // The language follows the first non-blank character; a prefix usually tells it.
             const head = doc.sliceString(0, Math.min(length, 4096));
@@ -64,6 +66,7 @@ export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function
     });
     view.current = v;
     applied.current = props.textVersion;
+    setCursor(cursorInfo(v.state));
     return () => {
       v.destroy();
       view.current = null;
@@ -124,5 +127,20 @@ export const CodeEditor = forwardRef<CodeEditorHandle, CodeEditorProps>(function
     },
   }));
 
-  return <div className="code-editor" ref={host} data-language={lang.current} />;
+  const p = cursor.problem;
+  return (
+    <div className="code-editor-wrap">
+      <div className="code-editor" ref={host} data-language={lang.current} />
+      <div className="editor-status" role="status" aria-label="Cursor">
+        <span>
+          Ln {cursor.line}, Col {cursor.column}
+        </span>
+        {p && (
+          <span className={`editor-status-problem sev-${p.severity}`}>
+            {p.severity}: {p.message}
+          </span>
+        )}
+      </div>
+    </div>
+  );
 });

@@ -14,7 +14,7 @@ import {
   indentUnit,
   syntaxHighlighting,
 } from '@codemirror/language';
-import { lintGutter, lintKeymap } from '@codemirror/lint';
+import { forEachDiagnostic, lintGutter, lintKeymap } from '@codemirror/lint';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState, type Extension, type Text } from '@codemirror/state';
 import {
@@ -92,6 +92,31 @@ export interface SetupOptions {
   /** The text changed: read() returns the new text (read it only when needed: it costs a copy of the document). */
   onChange: (read: () => string, length: number, doc: Text) => void;
   label: string;
+  /** The cursor moved, or the text or its diagnostics changed: where the cursor is now. */
+  onCursor?: (c: CursorInfo) => void;
+}
+
+/** Where the cursor is, and the most severe diagnostic on its line. */
+export interface CursorInfo {
+  line: number;
+  column: number;
+  problem: { severity: string; message: string } | null;
+}
+
+const SEVERITY_RANK: Record<string, number> = { error: 3, warning: 2, info: 1, hint: 0 };
+
+/** The cursor of state and the most severe diagnostic on its line (the first, among equals). */
+export function cursorInfo(state: EditorState): CursorInfo {
+  const head = state.selection.main.head;
+  const line = state.doc.lineAt(head);
+  let problem: CursorInfo['problem'] = null;
+  forEachDiagnostic(state, (d, from, to) => {
+    if (to < line.from || from > line.to) return;
+    if (!problem || (SEVERITY_RANK[d.severity] ?? 0) > (SEVERITY_RANK[problem.severity] ?? 0)) {
+      problem = { severity: d.severity, message: d.message };
+    }
+  });
+  return { line: line.number, column: head - line.from + 1, problem };
 }
 
 export function editorExtensions(o: SetupOptions): Extension[] {
@@ -131,6 +156,9 @@ export function editorExtensions(o: SetupOptions): Extension[] {
       if (u.docChanged) {
         const doc = u.state.doc;
         o.onChange(() => doc.toString(), doc.length, doc);
+      }
+      if (o.onCursor && (u.selectionSet || u.docChanged || u.transactions.some((tr) => tr.effects.length > 0))) {
+        o.onCursor(cursorInfo(u.state));
       }
     }),
   ];
