@@ -180,3 +180,55 @@ func TestServerCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestServerBootstrapTokenEnv: on an empty store the first admin's token is
+// GANTRY_BOOTSTRAP_TOKEN, never printed; a restart on the same store does not change it.
+func TestServerBootstrapTokenEnv(t *testing.T) {
+	const token = "boot-token-0123456789abcdef"
+	t.Setenv(bootstrapTokenEnv, token)
+	db := filepath.Join(t.TempDir(), "server.db")
+	for round := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb syncBuffer
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, []string{"server", "--listen", "127.0.0.1:0", "--db", db}, &out, &errb) }()
+		re := regexp.MustCompile(`management server on (http://\S+)/api/v1`)
+		var m []string
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && m == nil; time.Sleep(20 * time.Millisecond) {
+			m = re.FindStringSubmatch(errb.String())
+		}
+		if m == nil {
+			cancel()
+			t.Fatalf("round %d: no address in: %s", round, errb.String())
+		}
+		wantNote := round == 0
+		if strings.Contains(errb.String(), "first admin created with the token from $"+bootstrapTokenEnv) != wantNote ||
+			strings.Contains(errb.String(), token) || strings.Contains(errb.String(), "shown only now") {
+			t.Errorf("round %d: stderr: %s", round, errb.String())
+		}
+		for _, tc := range []struct {
+			token string
+			want  int
+		}{{token, 200}, {"wrong-token", 401}} {
+			req, _ := http.NewRequest("GET", m[1]+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("round %d: GET /me with %q: %d, want %d", round, tc.token, resp.StatusCode, tc.want)
+			}
+		}
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("round %d: server exited %d: %s", round, code, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("server did not stop")
+		}
+	}
+}
