@@ -7,15 +7,17 @@
 //   3. keystroke latency in a 10,000+ line spec (key down to the frame after the editor
 //      updated), against the same in the small petstore;
 //   4. the inspector under more than 1,000 exchanges/s: whether every exchange arrives in the list, how
-//      long after the last one, and frame intervals during the stream against idle ones.
+//      long after the last one, and frame intervals during the stream against idle ones;
+//   5. the inspector's list of 100,000 exchanges jumping to a new place every frame, against a
+//      list of 100 (in-browser fake backend; `--only list` runs this one alone).
 // 2–4 use the -tags dev build's real Go services driven in headless Chromium (the desktop
 // window itself is WebKitGTK; Chromium stands in for it because it can be driven).
-//   make cli desktop desktop-dev && node e2e/bench.mjs [--large SPEC] [--runs N]
+//   make cli desktop desktop-dev && node e2e/bench.mjs [--large SPEC] [--runs N] [--only list]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CLI, DESKTOP, DESKTOP_DEV, gantry, PETSTORE, requireFiles, ROOT, startDevDesktop, tempWorkspace, underXvfb } from './desktop-lib.mjs';
-import { ensureGateway, eventually, launch, MOD, openApp, selectAPI } from './lib.mjs';
+import { ensureGateway, eventually, launch, MOD, openApp, selectAPI, startPreview } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -24,7 +26,9 @@ const opt = (name, def) => {
 };
 const LARGE = resolve(ROOT, opt('--large', '../shared/corpus/digitalocean/DigitalOcean-public.v2.yaml'));
 const RUNS = Number(opt('--runs', '5'));
-requireFiles([
+// --only list runs just the 100,000-row list (it needs only the built frontend).
+const ONLY_LIST = opt('--only', '') === 'list';
+if (!ONLY_LIST) requireFiles([
   ['the desktop app (make desktop)', DESKTOP],
   ['the dev desktop build (make desktop-dev)', DESKTOP_DEV],
   ['the gantry CLI (make cli)', CLI],
@@ -225,9 +229,67 @@ async function inspector(page) {
   console.log(line);
 }
 
-await coldStart();
+/**
+ * 5. Scrolling the inspector through 100,000 exchanges against 100 (the in-browser fake streams
+ * them in): the list jumps to a new place every frame for 3 s, so every frame renders a fresh
+ * window of rows; frame intervals (p95) of both.
+ */
+async function bigList() {
+  const preview = await startPreview();
+  const browser = await launch();
+  try {
+    const scroll = async (n) => {
+      // The fake streams the burst into the live list once the gateway starts.
+      const { context, page } = await openApp(browser, `${preview.url}/?burst=${n}`);
+      try {
+        await ensureGateway(page);
+        await page.keyboard.press(`${MOD}+2`);
+        const list = page.getByRole('listbox', { name: 'Exchanges' });
+        await list.getByRole('option').first().waitFor();
+        await eventually(async () => Number(((await page.getByText(/\d[\d,]* exchanges/).first().innerText()) || '0').replace(/[^\d]/g, '')) >= n, `${n} exchanges listed`, 30_000);
+        await page.waitForTimeout(500);
+        return await page.evaluate(
+          (el) =>
+            new Promise((ok) => {
+              let sc = el;
+              while (sc && sc.scrollHeight <= sc.clientHeight) sc = sc.parentElement;
+              const out = [];
+              let seed = 1;
+              let last = performance.now();
+              const end = last + 3000;
+              const tick = (t) => {
+                out.push(t - last);
+                last = t;
+                seed = (seed * 1103515245 + 12345) % 2147483648;
+                sc.scrollTop = (seed / 2147483648) * (sc.scrollHeight - sc.clientHeight);
+                if (t < end) requestAnimationFrame(tick);
+                else ok({ frames: out, rows: el.querySelectorAll('[role=option]').length });
+              };
+              requestAnimationFrame(tick);
+            }),
+          await list.elementHandle(),
+        );
+      } finally {
+        await context.close();
+      }
+    };
+    const small = await scroll(100);
+    const big = await scroll(100_000);
+    const line = `inspector list jumping to a new place every frame for 3 s: frame interval p95 ${ms(pct(big.frames, 95))} with 100,000 exchanges (${big.rows} rows in the DOM) vs ${ms(pct(small.frames, 95))} with 100 (ratio ${(pct(big.frames, 95) / pct(small.frames, 95)).toFixed(2)}×); median ${ms(median(big.frames))} vs ${ms(median(small.frames))}`;
+    results.push(line);
+    console.log(line);
+  } finally {
+    await browser.close();
+    await preview.stop();
+  }
+}
+
 try {
-  await uiBenchmarks();
+  if (!ONLY_LIST) {
+    await coldStart();
+    await uiBenchmarks();
+  }
+  await bigList();
 } catch (e) {
   console.error(`bench: ${e.message ?? e}`);
   process.exitCode = 1;
