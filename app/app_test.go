@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/core/har"
+	"github.com/gantry-dev/gantry/core/model"
 	"github.com/gantry-dev/gantry/core/store/sqlite"
 	"github.com/gantry-dev/gantry/core/workspace"
 )
@@ -376,4 +378,56 @@ func TestWorkspaceLintRuleset(t *testing.T) {
 	if err := w.SaveLintRuleset(""); err != nil || hasRule("must-have-terms") {
 		t.Fatalf("removing the ruleset: %v", err)
 	}
+}
+
+// TestGatewayScopeAndRejectedReload: a gateway started for one API serves that one alone; a
+// reload the gateway rejects keeps the last good routes and says why while running, and the
+// next good one clears the error.
+func TestGatewayScopeAndRejectedReload(t *testing.T) {
+	a, _ := newApp(t, nil)
+	for _, name := range []string{"orders", "billing"} {
+		if _, err := a.Workspace.Create(name, "blank"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := a.Gateway.Start("127.0.0.1:0", []string{"orders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Gateway.Stop()
+	if len(st.APIs) != 1 || st.APIs[0].Name != "orders" {
+		t.Fatalf("served APIs %+v, want orders alone", st.APIs)
+	}
+	status := func(url string) int {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	health := st.APIs[0].BaseURL + "/health"
+	if code := status(health); code != 200 {
+		t.Fatalf("GET %s: %d", health, code)
+	}
+
+	ctx := context.Background()
+	bad := &model.GatewayConfig{APIs: []model.GatewayAPI{{Name: "orders", API: "orders", Policies: []model.PolicyConfig{{Name: "no-such-policy"}}}}}
+	if _, _, err := a.Workspace.st.PutGatewayConfig(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	a.Gateway.poke()
+	waitFor(t, func() bool { s, _ := a.Gateway.Status(); return s.Error != "" })
+	if s, _ := a.Gateway.Status(); !s.Running || !strings.Contains(s.Error, "no-such-policy") {
+		t.Fatalf("after a rejected reload: %+v", s)
+	}
+	if code := status(health); code != 200 {
+		t.Fatalf("the last good routes stopped serving: %d", code)
+	}
+	if _, _, err := a.Workspace.st.PutGatewayConfig(ctx, &model.GatewayConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	a.Gateway.poke()
+	waitFor(t, func() bool { s, _ := a.Gateway.Status(); return s.Error == "" })
 }
