@@ -71,6 +71,13 @@ async function workflows(browser, url) {
 
     await page.keyboard.press(`${MOD}+4`);
     await page.getByRole('combobox', { name: 'Applies to' }).waitFor();
+    await page.getByRole('textbox', { name: 'Consumer name' }).fill('mobile-app');
+    await page.getByRole('button', { name: 'Add API key' }).click();
+    await page.getByLabel('New API key', { exact: true }).waitFor();
+    for (const name of ['keyAuth', 'rateLimit']) {
+      await page.getByRole('combobox', { name: 'Policy to add' }).selectOption(name);
+      await page.getByRole('button', { name: 'Add policy' }).click();
+    }
     await page.waitForTimeout(300);
     await page.screenshot({ path: file('policies') });
 
