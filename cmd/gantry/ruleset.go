@@ -10,6 +10,16 @@ import (
 	"github.com/gantry-dev/gantry/core/workspace"
 )
 
+// onWorkspace runs fn on the workspace store, closing it after.
+func onWorkspace(g *globals, fn func(workspace.Settings) error) error {
+	st, _, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
 // newRulesetCmd returns `gantry ruleset`: the workspace's own lint ruleset, the one its APIs
 // are checked with (in the desktop and by `gantry lint API`) when no .spectral.yaml sits
 // beside their spec.
@@ -27,21 +37,18 @@ func newRulesetCmd(g *globals) *cobra.Command {
 		Short: "Print the workspace's ruleset",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			text, err := workspace.WorkspaceRuleset(cmd.Context(), st)
-			if err != nil {
-				return err
-			}
-			if text == "" {
-				fmt.Fprintln(g.stderr, "the workspace has no ruleset of its own: spectral:oas's recommended rules apply")
+			return onWorkspace(g, func(st workspace.Settings) error {
+				text, err := workspace.WorkspaceRuleset(cmd.Context(), st)
+				if err != nil {
+					return err
+				}
+				if text == "" {
+					fmt.Fprintln(g.stderr, "the workspace has no ruleset of its own: spectral:oas's recommended rules apply")
+					return nil
+				}
+				fmt.Fprint(g.stdout, text)
 				return nil
-			}
-			fmt.Fprint(g.stdout, text)
-			return nil
+			})
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -57,16 +64,13 @@ func newRulesetCmd(g *globals) *cobra.Command {
 			if _, err := lint.ParseRuleset(args[0], data); err != nil {
 				return err
 			}
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := workspace.SetWorkspaceRuleset(cmd.Context(), st, string(data)); err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			fmt.Fprintf(g.stdout, "the workspace's APIs are now linted with %s (unless a .spectral.yaml sits beside their spec)\n", args[0])
-			return nil
+			return onWorkspace(g, func(st workspace.Settings) error {
+				if err := workspace.SetWorkspaceRuleset(cmd.Context(), st, string(data)); err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				fmt.Fprintf(g.stdout, "the workspace's APIs are now linted with %s (unless a .spectral.yaml sits beside their spec)\n", args[0])
+				return nil
+			})
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -74,16 +78,13 @@ func newRulesetCmd(g *globals) *cobra.Command {
 		Short: "Remove the workspace's ruleset: spectral:oas's recommended rules apply",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := workspace.SetWorkspaceRuleset(cmd.Context(), st, ""); err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, "the workspace has no ruleset of its own now")
-			return nil
+			return onWorkspace(g, func(st workspace.Settings) error {
+				if err := workspace.SetWorkspaceRuleset(cmd.Context(), st, ""); err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, "the workspace has no ruleset of its own now")
+				return nil
+			})
 		},
 	})
 	return cmd

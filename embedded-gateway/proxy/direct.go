@@ -122,22 +122,9 @@ func skippedOutbound(k string) bool {
 // proxy's own fields. An invalid field name or value is refused as net/http's Transport
 // refuses it.
 func writeDirectHead(w *bufio.Writer, r *http.Request, uri, host string, f *forwardHeaders) error {
-	if !isASCII(host) {
-		h, err := httpguts.PunycodeHostPort(host)
-		if err != nil {
-			return err
-		}
-		host = h
+	if err := writeRequestLine(w, r.Method, uri, host); err != nil {
+		return err
 	}
-	if !httpguts.ValidHostHeader(host) {
-		return fmt.Errorf("proxy: invalid Host %q", host)
-	}
-	_, _ = w.WriteString(r.Method)
-	_ = w.WriteByte(' ')
-	_, _ = w.WriteString(uri)
-	_, _ = w.WriteString(" HTTP/1.1\r\nHost: ")
-	_, _ = w.WriteString(host)
-	_, _ = w.WriteString("\r\n")
 	conn := r.Header["Connection"]
 	for k, vs := range r.Header {
 		if skippedOutbound(k) || (k == "Tracestate" && f.dropTracestate) || (len(conn) > 0 && namedByConnection(conn, k)) {

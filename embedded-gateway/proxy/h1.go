@@ -297,15 +297,9 @@ func (b *h1Body) Close() error {
 	return nil
 }
 
-// writeRequestHead writes the head of a bodiless HTTP/1.1 request: what Request.Write
-// writes for one, without sorting the header fields, and refusing an invalid field name
-// or value as net/http's Transport does. Host comes from req.Host, else the URL; a
-// missing User-Agent is not replaced by Go's default.
-func writeRequestHead(w *bufio.Writer, req *http.Request) error {
-	host := req.Host
-	if host == "" {
-		host = req.URL.Host
-	}
+// writeRequestLine writes the request line of an HTTP/1.1 request and its Host field,
+// the host made ASCII (punycode) and refused when invalid, as net/http's Transport does.
+func writeRequestLine(w *bufio.Writer, method, uri, host string) error {
 	if !isASCII(host) {
 		h, err := httpguts.PunycodeHostPort(host)
 		if err != nil {
@@ -316,12 +310,27 @@ func writeRequestHead(w *bufio.Writer, req *http.Request) error {
 	if !httpguts.ValidHostHeader(host) {
 		return fmt.Errorf("proxy: invalid Host %q", host)
 	}
-	_, _ = w.WriteString(req.Method)
+	_, _ = w.WriteString(method)
 	_ = w.WriteByte(' ')
-	_, _ = w.WriteString(req.URL.RequestURI())
+	_, _ = w.WriteString(uri)
 	_, _ = w.WriteString(" HTTP/1.1\r\nHost: ")
 	_, _ = w.WriteString(host)
 	_, _ = w.WriteString("\r\n")
+	return nil
+}
+
+// writeRequestHead writes the head of a bodiless HTTP/1.1 request: what Request.Write
+// writes for one, without sorting the header fields, and refusing an invalid field name
+// or value as net/http's Transport does. Host comes from req.Host, else the URL; a
+// missing User-Agent is not replaced by Go's default.
+func writeRequestHead(w *bufio.Writer, req *http.Request) error {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	if err := writeRequestLine(w, req.Method, req.URL.RequestURI(), host); err != nil {
+		return err
+	}
 	closing := false
 	for k, vs := range req.Header {
 		switch k {
