@@ -19,28 +19,14 @@ import (
 // rev is not modified; the returned revision shares rev's file contents and compiled bytes.
 // rev.Hash must be set and file paths must be unique within rev.
 func (s *Store) AddRevision(ctx context.Context, name string, rev *model.SpecRevision) (*model.API, *model.SpecRevision, bool, error) {
-	if err := checkRevision(name, rev); err != nil {
-		return nil, nil, false, err
-	}
-	var (
-		api    *model.API
-		stored *model.SpecRevision
-		added  bool
-	)
-	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {
-		api, stored, added, err = s.addRevision(ctx, tx, name, rev)
-		return err
-	})
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("adding revision to API %q: %w", name, err)
-	}
-	return api, stored, added, nil
+	return s.AddRevisionAndEditConfig(ctx, name, rev, nil)
 }
 
 // AddRevisionAndEditConfig stores rev as the newest revision of the API called name, as
 // AddRevision does, and in the same transaction passes the newest gateway configuration (an
 // empty one if none is stored) to edit, storing what edit leaves as a new configuration
-// revision if edit reports a change. Either everything is stored or, on any error, nothing.
+// revision if edit reports a change; a nil edit leaves the configuration alone. Either
+// everything is stored or, on any error, nothing.
 func (s *Store) AddRevisionAndEditConfig(ctx context.Context, name string, rev *model.SpecRevision,
 	edit func(c *model.GatewayConfig) (changed bool, err error)) (*model.API, *model.SpecRevision, bool, error) {
 	if err := checkRevision(name, rev); err != nil {
@@ -52,7 +38,7 @@ func (s *Store) AddRevisionAndEditConfig(ctx context.Context, name string, rev *
 		added  bool
 	)
 	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {
-		if api, stored, added, err = s.addRevision(ctx, tx, name, rev); err != nil {
+		if api, stored, added, err = s.addRevision(ctx, tx, name, rev); err != nil || edit == nil {
 			return err
 		}
 		c, _, err := latestGatewayConfig(ctx, tx)
