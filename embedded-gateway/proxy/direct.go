@@ -27,16 +27,7 @@ import (
 
 // directEligible reports whether r takes the direct path.
 func (p *Proxy) directEligible(r *http.Request) bool {
-	if !p.direct || (r.Body != nil && r.Body != http.NoBody) || r.ContentLength != 0 {
-		return false
-	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete:
-	default:
-		return false
-	}
-	h := r.Header
-	return len(h["Upgrade"]) == 0 && len(h["Expect"]) == 0 && len(r.Trailer) == 0 && len(r.TransferEncoding) == 0
+	return p.direct && plainBodiless(r)
 }
 
 // serveDirect forwards r on the direct path; st.target is the first target.

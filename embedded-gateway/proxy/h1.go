@@ -70,16 +70,22 @@ func newH1Transport(fallback *http.Transport, d *net.Dialer, readTimeout time.Du
 
 // eligible reports whether req takes the direct path.
 func (t *h1Transport) eligible(req *http.Request) bool {
-	if req.URL.Scheme != "http" || (req.Body != nil && req.Body != http.NoBody) || req.ContentLength != 0 {
+	return req.URL.Scheme == "http" && plainBodiless(req)
+}
+
+// plainBodiless reports whether r is a GET, HEAD, OPTIONS or DELETE without a body, an
+// upgrade, Expect, trailers or a transfer coding: a request whose head is all there is.
+func plainBodiless(r *http.Request) bool {
+	if (r.Body != nil && r.Body != http.NoBody) || r.ContentLength != 0 {
 		return false
 	}
-	switch req.Method {
+	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete:
 	default:
 		return false
 	}
-	h := req.Header
-	return len(h["Upgrade"]) == 0 && len(h["Expect"]) == 0 && len(req.Trailer) == 0 && len(req.TransferEncoding) == 0
+	h := r.Header
+	return len(h["Upgrade"]) == 0 && len(h["Expect"]) == 0 && len(r.Trailer) == 0 && len(r.TransferEncoding) == 0
 }
 
 // RoundTrip sends req and returns the response, whose body must be closed.
