@@ -72,20 +72,10 @@ func appendSchema(buf []byte, s *Schema) ([]byte, error) {
 		}
 	}
 	raws := func(k string, vs []json.RawMessage) {
-		if len(vs) == 0 || err != nil {
-			return
+		if len(vs) > 0 && err == nil {
+			key(k)
+			buf, err = appendArray(buf, vs, appendRaw)
 		}
-		key(k)
-		buf = append(buf, '[')
-		for i, v := range vs {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			if buf, err = appendRaw(buf, v); err != nil {
-				return
-			}
-		}
-		buf = append(buf, ']')
 	}
 	strs := func(k string, vs []string) {
 		if len(vs) == 0 {
@@ -101,20 +91,10 @@ func appendSchema(buf []byte, s *Schema) ([]byte, error) {
 		}
 	}
 	list := func(k string, vs []*Schema) {
-		if len(vs) == 0 || err != nil {
-			return
+		if len(vs) > 0 && err == nil {
+			key(k)
+			buf, err = appendArray(buf, vs, appendSchema)
 		}
-		key(k)
-		buf = append(buf, '[')
-		for i, v := range vs {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			if buf, err = appendSchema(buf, v); err != nil {
-				return
-			}
-		}
-		buf = append(buf, ']')
 	}
 
 	str("$ref", s.Ref)
@@ -193,6 +173,21 @@ func appendSchema(buf []byte, s *Schema) ([]byte, error) {
 		return nil, err
 	}
 	return append(buf, '}'), nil
+}
+
+// appendArray appends vs as a JSON array, each element encoded by enc.
+func appendArray[T any](buf []byte, vs []T, enc func([]byte, T) ([]byte, error)) ([]byte, error) {
+	buf = append(buf, '[')
+	for i, v := range vs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = enc(buf, v); err != nil {
+			return nil, err
+		}
+	}
+	return append(buf, ']'), nil
 }
 
 // sortedKeys returns the keys of m in the order encoding/json writes them.
