@@ -63,20 +63,27 @@ func waitCluster(t *testing.T, got <-chan protocol.Cluster, want protocol.Cluste
 	}
 }
 
-func TestOnCluster(t *testing.T) {
-	want := protocol.Cluster{Redis: "redis://redis.internal:6379/0", RedisFailClosed: true}
+// devCatalogStore returns a server store holding catalog dev and nodeToken as its node
+// token, closed when t ends.
+func devCatalogStore(t *testing.T) *hostedsqlite.Store {
+	t.Helper()
 	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	ctx := t.Context()
-	if _, err := st.CreateCatalog(ctx, store.CreateCatalogInput{Name: "dev"}); err != nil {
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.CreateCatalog(t.Context(), store.CreateCatalogInput{Name: "dev"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateToken(ctx, store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash(nodeToken)}); err != nil {
+	if _, err := st.CreateToken(t.Context(), store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash(nodeToken)}); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func TestOnCluster(t *testing.T) {
+	want := protocol.Cluster{Redis: "redis://redis.internal:6379/0", RedisFailClosed: true}
+	st := devCatalogStore(t)
 	srv, err := server.New(server.Options{Store: st, Cluster: want})
 	if err != nil {
 		t.Fatal(err)
@@ -116,18 +123,8 @@ func TestOnCluster(t *testing.T) {
 // answers the resume with a snapshot, since events do not carry the settings.
 func TestOnClusterChangedWhileResuming(t *testing.T) {
 	want := protocol.Cluster{Redis: "redis://redis.internal:6379/0"}
-	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := devCatalogStore(t)
 	ctx := t.Context()
-	if _, err := st.CreateCatalog(ctx, store.CreateCatalogInput{Name: "dev"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.CreateToken(ctx, store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash(nodeToken)}); err != nil {
-		t.Fatal(err)
-	}
 	// An API, so that the catalog's sequence is past 0 and the node resumes from it.
 	bundle := &store.Bundle{Root: "openapi.yaml", Files: []model.SpecFile{{Path: "openapi.yaml", Content: []byte(versionSpec(1))}}}
 	if _, _, err := st.Publish(ctx, store.PublishInput{Catalog: "dev", API: "pets", Bundle: bundle, Actor: store.Actor{Name: "test"}}); err != nil {
@@ -161,18 +158,8 @@ func TestOnClusterChangedWhileResuming(t *testing.T) {
 // saved it) is reported, and the node goes on to the control plane's snapshot instead of
 // stopping or resuming from the rejected state's sequence.
 func TestRejectedSavedStateFallsBackToFeed(t *testing.T) {
-	st, err := hostedsqlite.Open(filepath.Join(t.TempDir(), "server.db"), hostedsqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := devCatalogStore(t)
 	ctx := t.Context()
-	if _, err := st.CreateCatalog(ctx, store.CreateCatalogInput{Name: "dev"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.CreateToken(ctx, store.TokenInput{Kind: store.TokenNode, Catalog: "dev", Hash: secret.Hash(nodeToken)}); err != nil {
-		t.Fatal(err)
-	}
 	srv, err := server.New(server.Options{Store: st})
 	if err != nil {
 		t.Fatal(err)
