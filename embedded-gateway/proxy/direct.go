@@ -121,17 +121,8 @@ func writeDirectHead(w *bufio.Writer, r *http.Request, uri, host string, f *forw
 		if skippedOutbound(k) || (k == "Tracestate" && f.dropTracestate) || (len(conn) > 0 && namedByConnection(conn, k)) {
 			continue
 		}
-		if !httpguts.ValidHeaderFieldName(k) {
-			return fmt.Errorf("proxy: invalid header field name %q", k)
-		}
-		for _, v := range vs {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("proxy: invalid header field value for %q", k)
-			}
-			if v == "" && k == "User-Agent" {
-				continue // an empty User-Agent means none
-			}
-			writeField(w, k, textproto.TrimString(v))
+		if err := writeFields(w, k, vs); err != nil {
+			return err
 		}
 	}
 	if f.teTrailers {

@@ -343,30 +343,34 @@ func writeRequestHead(w *bufio.Writer, req *http.Request) error {
 		case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
 			continue // written above, or not for a bodiless request
 		}
-		if !httpguts.ValidHeaderFieldName(k) {
-			return fmt.Errorf("proxy: invalid header field name %q", k)
+		if err := writeFields(w, k, vs); err != nil {
+			return err
 		}
-		for _, v := range vs {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("proxy: invalid header field value for %q", k)
-			}
-			if v == "" && k == "User-Agent" {
-				continue // an empty User-Agent means none
-			}
-			if k == "Connection" && httpguts.HeaderValuesContainsToken([]string{v}, "close") {
-				closing = true
-			}
-			_, _ = w.WriteString(k)
-			_, _ = w.WriteString(": ")
-			_, _ = w.WriteString(textproto.TrimString(v))
-			_, _ = w.WriteString("\r\n")
-		}
+		closing = closing || (k == "Connection" && httpguts.HeaderValuesContainsToken(vs, "close"))
 	}
 	if req.Close && !closing {
 		_, _ = w.WriteString("Connection: close\r\n")
 	}
 	_, err := w.WriteString("\r\n")
 	return err
+}
+
+// writeFields writes the field k with each of its values, trimmed, refusing an invalid
+// name or value as net/http's Transport does; an empty User-Agent is left out.
+func writeFields(w *bufio.Writer, k string, vs []string) error {
+	if !httpguts.ValidHeaderFieldName(k) {
+		return fmt.Errorf("proxy: invalid header field name %q", k)
+	}
+	for _, v := range vs {
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return fmt.Errorf("proxy: invalid header field value for %q", k)
+		}
+		if v == "" && k == "User-Agent" {
+			continue // an empty User-Agent means none
+		}
+		writeField(w, k, textproto.TrimString(v))
+	}
+	return nil
 }
 
 func isASCII(s string) bool {
