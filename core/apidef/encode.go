@@ -3,6 +3,7 @@ package apidef
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -124,7 +125,7 @@ func appendSchema(buf []byte, s *Schema) ([]byte, error) {
 	if len(s.Properties) > 0 && err == nil {
 		key("properties")
 		buf = append(buf, '{')
-		for i, name := range sortedKeys(s.Properties) {
+		for i, name := range slices.Sorted(maps.Keys(s.Properties)) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
@@ -151,7 +152,7 @@ func appendSchema(buf []byte, s *Schema) ([]byte, error) {
 		buf = appendJSONString(buf, d.PropertyName)
 		if len(d.Mapping) > 0 {
 			buf = append(buf, `,"mapping":{`...)
-			for i, k := range sortedKeys(d.Mapping) {
+			for i, k := range slices.Sorted(maps.Keys(d.Mapping)) {
 				if i > 0 {
 					buf = append(buf, ',')
 				}
@@ -188,16 +189,6 @@ func appendArray[T any](buf []byte, vs []T, enc func([]byte, T) ([]byte, error))
 		}
 	}
 	return append(buf, ']'), nil
-}
-
-// sortedKeys returns the keys of m in the order encoding/json writes them.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // appendStrings appends vs as a JSON array of strings.
