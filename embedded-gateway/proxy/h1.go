@@ -51,6 +51,7 @@ type h1Conn struct {
 	host      string
 	br        *bufio.Reader
 	bw        *bufio.Writer
+	rr        respReader
 	idleSince time.Time
 }
 
@@ -231,7 +232,7 @@ func (t *h1Transport) exchange(ctx context.Context, c *h1Conn, req *http.Request
 	}
 	var resp *http.Response
 	for {
-		r, err := http.ReadResponse(c.br, req)
+		r, err := c.rr.read(c.br, req)
 		if err != nil {
 			stop()
 			return nil, err
