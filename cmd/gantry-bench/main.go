@@ -230,6 +230,10 @@ func runWrk(url string, conns int, d time.Duration, headers ...string) wrkResult
 			r.errors += n
 		}
 	}
+	if r.errors > 0 {
+		// Show what wrk saw, so that a failing target can be told from a slow one.
+		fmt.Fprintf(os.Stderr, "wrk -c%d %s: %d errors\n%s\n", conns, url, r.errors, s)
+	}
 	return r
 }
 

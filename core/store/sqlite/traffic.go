@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -300,6 +301,11 @@ func (ins *inserter) append(ctx context.Context, dc any, xs []*model.Exchange) (
 		}
 		if _, err := st.ExecContext(execCtx, nvs); err != nil {
 			return wrapWrite(fmt.Sprintf("storing exchanges %s to %s", chunk[0].ID, chunk[len(chunk)-1].ID), err)
+		}
+		if start < len(xs) {
+			// The writer shares the CPUs with the requests it records: let those waiting
+			// for one run between statements, not after the whole batch.
+			runtime.Gosched()
 		}
 	}
 	if err := tx.Commit(); err != nil {
