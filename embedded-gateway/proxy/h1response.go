@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/gantry-dev/gantry/embedded-gateway/h1server"
 )
 
 // maxResponseHead bounds a target's status line and header fields together.
@@ -169,43 +171,15 @@ func (p *respReader) readFields(br *bufio.Reader, n *int) (http.Header, error) {
 }
 
 // canonicalFieldKey canonicalizes a field name in place, sharing the strings of frequent
-// response fields; a name with invalid characters is kept as sent, as net/textproto does.
+// fields; a name with invalid characters is kept as sent, as net/textproto does.
 func canonicalFieldKey(k []byte) string {
 	for _, c := range k {
 		if !httpguts.IsTokenRune(rune(c)) {
 			return string(k)
 		}
 	}
-	upper := true
-	for i, c := range k {
-		switch {
-		case upper && 'a' <= c && c <= 'z':
-			k[i] = c - ('a' - 'A')
-		case !upper && 'A' <= c && c <= 'Z':
-			k[i] = c + ('a' - 'A')
-		}
-		upper = c == '-'
-	}
-	if s, ok := commonResponseKeys[string(k)]; ok {
-		return s
-	}
-	return string(k)
+	return h1server.CanonicalKey(k)
 }
-
-var commonResponseKeys = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{
-		"Accept-Ranges", "Access-Control-Allow-Origin", "Age", "Cache-Control", "Connection",
-		"Content-Encoding", "Content-Language", "Content-Length", "Content-Location",
-		"Content-Type", "Date", "Etag", "Expires", "Keep-Alive", "Last-Modified", "Link",
-		"Location", "Retry-After", "Server", "Set-Cookie", "Strict-Transport-Security",
-		"Trailer", "Transfer-Encoding", "Vary", "Www-Authenticate", "X-Content-Type-Options",
-		"X-Frame-Options", "X-Request-Id",
-	} {
-		m[k] = k
-	}
-	return m
-}()
 
 // frameResponse sets the body, ContentLength, TransferEncoding, Close and Trailer of resp
 // from its fields, as net/http's transfer reader does for responses.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gantry-dev/gantry/core/config"
 	gateway "github.com/gantry-dev/gantry/embedded-gateway"
+	"github.com/gantry-dev/gantry/embedded-gateway/h1server"
 )
 
 // Options is what Run serves. Gateway, Source and Listener are required.
@@ -94,20 +95,9 @@ func Run(ctx context.Context, o Options) error {
 			}
 		}
 	}()
-	srv := &http.Server{
-		Handler:           o.Gateway,
-		ReadHeaderTimeout: cmp.Or(o.ReadHeaderTimeout, 10*time.Second),
-		IdleTimeout:       cmp.Or(o.IdleTimeout, 2*time.Minute),
-		MaxHeaderBytes:    cmp.Or(o.MaxHeaderBytes, 64<<10),
-		TLSConfig:         o.TLS,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	srv := newDataServer(o, log)
 	served := make(chan error, 2)
-	ln := o.Listener
-	if o.TLS != nil {
-		ln = tls.NewListener(ln, o.TLS)
-	}
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(o.Listener) }()
 	var adminSrv *http.Server
 	if o.Admin != nil && o.AdminListener != nil {
 		adminSrv = &http.Server{Handler: o.Admin, ReadHeaderTimeout: 10 * time.Second}
@@ -149,4 +139,42 @@ func Run(ctx context.Context, o Options) error {
 		return serveErr
 	}
 	return nil
+}
+
+// dataServer is what serves the gateway's listener: h1server.Server for plain HTTP,
+// net/http's server for HTTPS (HTTP/2, client certificates).
+type dataServer interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+func newDataServer(o Options, log *slog.Logger) dataServer {
+	readHeader := cmp.Or(o.ReadHeaderTimeout, 10*time.Second)
+	idle := cmp.Or(o.IdleTimeout, 2*time.Minute)
+	maxHeader := cmp.Or(o.MaxHeaderBytes, 64<<10)
+	if o.TLS == nil {
+		return &h1server.Server{
+			Handler:           o.Gateway,
+			ReadHeaderTimeout: readHeader,
+			IdleTimeout:       idle,
+			MaxHeaderBytes:    maxHeader,
+			Logger:            log,
+		}
+	}
+	return tlsServer{&http.Server{
+		Handler:           o.Gateway,
+		ReadHeaderTimeout: readHeader,
+		IdleTimeout:       idle,
+		MaxHeaderBytes:    maxHeader,
+		TLSConfig:         o.TLS,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}}
+}
+
+// tlsServer serves HTTPS with net/http.
+type tlsServer struct{ *http.Server }
+
+// Serve serves HTTPS on ln.
+func (s tlsServer) Serve(ln net.Listener) error {
+	return s.Server.Serve(tls.NewListener(ln, s.TLSConfig))
 }
