@@ -43,17 +43,51 @@ func problemBody(status int, detail string) []byte {
 
 // parser reads request heads; its scratch space is reused from one request to the next.
 type parser struct {
-	req   http.Request // the request being read; the caller copies it with WithContext
-	line  []byte       // a header line longer than the read buffer
-	vals  []byte       // the field values of one request, turned into one string
-	spans []span       // where each field's name and value are
-	crlf  bool         // the last line read ended with CRLF, not a bare LF
+	req    http.Request // the request being read; the caller copies it with WithContext
+	line   []byte       // a header line longer than the read buffer
+	fields Fields       // the header fields of the request being read
+	crlf   bool         // the last line read ended with CRLF, not a bare LF
 }
 
-// span is one header field: its canonical name and where its value lies in parser.vals.
+// Fields collects the header fields of one message as they are read: the values go into
+// one buffer, so that the header map they become holds one string for all of them.
+type Fields struct {
+	vals  []byte
+	spans []span
+}
+
+// span is one field: its canonical name and where its value lies in Fields.vals.
 type span struct {
 	key        string
 	start, end int
+}
+
+// Reset empties f for the next message, keeping its space.
+func (f *Fields) Reset() { f.vals, f.spans = f.vals[:0], f.spans[:0] }
+
+// Add appends a field by its canonical name; value is copied.
+func (f *Fields) Add(key string, value []byte) {
+	start := len(f.vals)
+	f.vals = append(f.vals, value...)
+	f.spans = append(f.spans, span{key: key, start: start, end: len(f.vals)})
+}
+
+// Header returns the fields as a header map: one string holds every value and one
+// backing array every single-valued field, as net/textproto does.
+func (f *Fields) Header() http.Header {
+	all := string(f.vals)
+	h := make(http.Header, len(f.spans))
+	strs := make([]string, len(f.spans))
+	for i, s := range f.spans {
+		v := all[s.start:s.end]
+		if vv, ok := h[s.key]; ok {
+			h[s.key] = append(vv[:len(vv):len(vv)], v)
+			continue
+		}
+		strs[i] = v
+		h[s.key] = strs[i : i+1 : i+1]
+	}
+	return h
 }
 
 // readLine returns the next line without its CRLF or LF; the slice is valid until the
@@ -278,8 +312,7 @@ func CanonicalKey(k []byte) string {
 
 // readFields reads the header fields into req.Header, with one string for all the values.
 func (p *parser) readFields(br *bufio.Reader, n *int, max int, req *http.Request) error {
-	p.vals = p.vals[:0]
-	p.spans = p.spans[:0]
+	p.fields.Reset()
 	for {
 		line, err := p.readLine(br, n, max)
 		if err != nil {
@@ -303,25 +336,9 @@ func (p *parser) readFields(br *bufio.Reader, n *int, max int, req *http.Request
 		if !validFieldValue(v) {
 			return badRequest("The value of header field %q holds a control character.", string(name))
 		}
-		key := CanonicalKey(name)
-		start := len(p.vals)
-		p.vals = append(p.vals, v...)
-		p.spans = append(p.spans, span{key: key, start: start, end: len(p.vals)})
+		p.fields.Add(CanonicalKey(name), v)
 	}
-	all := string(p.vals)
-	h := make(http.Header, len(p.spans))
-	// One backing array for every single-valued field, as net/textproto does.
-	strs := make([]string, len(p.spans))
-	for i, s := range p.spans {
-		v := all[s.start:s.end]
-		if vv, ok := h[s.key]; ok {
-			h[s.key] = append(vv[:len(vv):len(vv)], v)
-			continue
-		}
-		strs[i] = v
-		h[s.key] = strs[i : i+1 : i+1]
-	}
-	req.Header = h
+	req.Header = p.fields.Header()
 	return nil
 }
 

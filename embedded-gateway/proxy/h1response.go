@@ -22,15 +22,8 @@ const maxResponseHead = 1 << 20
 
 // respReader parses response heads for one upstream connection, reusing its scratch space.
 type respReader struct {
-	line  []byte // a line longer than the read buffer
-	vals  []byte // the field values of one response, turned into one string
-	spans []fieldSpan
-}
-
-// fieldSpan is one header field: its canonical name and where its value lies in vals.
-type fieldSpan struct {
-	key        string
-	start, end int
+	line   []byte // a line longer than the read buffer
+	fields h1server.Fields
 }
 
 // errResponseHead is a response head that breaks HTTP/1.1's grammar.
@@ -134,7 +127,7 @@ var standardStatus = func() map[int]string {
 
 // readFields reads header fields up to the empty line, all values in one string.
 func (p *respReader) readFields(br *bufio.Reader, n *int) (http.Header, error) {
-	p.vals, p.spans = p.vals[:0], p.spans[:0]
+	p.fields.Reset()
 	for {
 		line, err := p.readLine(br, n)
 		if err != nil {
@@ -150,24 +143,9 @@ func (p *respReader) readFields(br *bufio.Reader, n *int) (http.Header, error) {
 		if colon <= 0 {
 			return nil, fmt.Errorf("%w: header line %q", errResponseHead, clipBytes(line))
 		}
-		key := canonicalFieldKey(line[:colon])
-		start := len(p.vals)
-		p.vals = append(p.vals, bytes.Trim(line[colon+1:], " \t")...)
-		p.spans = append(p.spans, fieldSpan{key: key, start: start, end: len(p.vals)})
+		p.fields.Add(canonicalFieldKey(line[:colon]), bytes.Trim(line[colon+1:], " \t"))
 	}
-	all := string(p.vals)
-	h := make(http.Header, len(p.spans))
-	strs := make([]string, len(p.spans))
-	for i, s := range p.spans {
-		v := all[s.start:s.end]
-		if vv, ok := h[s.key]; ok {
-			h[s.key] = append(vv[:len(vv):len(vv)], v)
-			continue
-		}
-		strs[i] = v
-		h[s.key] = strs[i : i+1 : i+1]
-	}
-	return h, nil
+	return p.fields.Header(), nil
 }
 
 // canonicalFieldKey canonicalizes a field name in place, sharing the strings of frequent
