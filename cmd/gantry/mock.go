@@ -173,6 +173,8 @@ type serveOptions struct {
 func serve(ctx context.Context, g *globals, o serveOptions) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var gc servingGC
+	defer gc.restore()
 	applied := 0
 	return server.Run(runCtx, server.Options{
 		Gateway:           o.gateway,
@@ -200,6 +202,7 @@ func serve(ctx context.Context, g *globals, o serveOptions) error {
 			}
 		},
 		Ready: func(first *config.Snapshot, base string) {
+			gc.start() // after start-up, whose peak memory it would raise
 			o.ready(first, base)
 			if o.recorder != nil {
 				go reportDrops(runCtx, g, o.recorder)

@@ -29,6 +29,8 @@ type ForwardedElement struct {
 // characters, which a header cannot carry, are left out.
 func (e ForwardedElement) String() string {
 	var b strings.Builder
+	// Room for the names and separators (and two quotes), so that one allocation does.
+	b.Grow(len(e.For) + len(e.By) + len(e.Host) + len(e.Proto) + 28)
 	for _, p := range [...]struct{ name, value string }{{"for", e.For}, {"by", e.By}, {"host", e.Host}, {"proto", e.Proto}} {
 		if p.value == "" {
 			continue
