@@ -46,6 +46,9 @@ describe('the Policies tab', () => {
     await user.type(screen.getByRole('textbox', { name: 'API key (empty: generate one)' }), 'k-1');
     await user.click(screen.getByRole('button', { name: 'Add API key' }));
     expect(await screen.findByLabelText('New API key')).toHaveTextContent('k-1');
+    // The form is ready for the next consumer; the message still names this one.
+    expect(screen.getByRole('textbox', { name: 'Consumer name' })).toHaveValue('');
+    expect(screen.getByRole('textbox', { name: 'API key (empty: generate one)' })).toHaveValue('');
     await user.click(screen.getByRole('button', { name: 'Apply policies' }));
     await waitFor(async () => expect((await backend.policies.Get('petstore')).operations.find((o) => o.id === 'findPetById')?.policies).toHaveLength(1));
 

@@ -163,6 +163,7 @@ export function PoliciesTab({ api }: PoliciesTabProps) {
     try {
       const k = await ps.AddAPIKey(consumerName, consumerKey);
       setNewKey(k);
+      setConsumerName('');
       setConsumerKey('');
       setConsumers(await ps.Consumers());
     } catch (e) {
