@@ -2,6 +2,7 @@ package h1server
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -108,11 +109,11 @@ func (b *body) readTrailer() error {
 		if len(line) == 0 {
 			return io.EOF
 		}
-		i := indexByte(line, ':')
+		i := bytes.IndexByte(line, ':')
 		if i <= 0 || !validFieldName(line[:i]) {
 			return fmt.Errorf("malformed trailer line %q", clip(line))
 		}
-		v := trimOWS(line[i+1:])
+		v := bytes.Trim(line[i+1:], " \t")
 		if !validFieldValue(v) {
 			return fmt.Errorf("the value of trailer field %q holds a control character", line[:i])
 		}
@@ -179,23 +180,4 @@ func (b *body) drain() bool {
 		}
 	}
 	return false
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }

@@ -2,6 +2,7 @@ package h1server
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // bufferLimit is how much body a response holds before it commits to a framing: a handler
@@ -40,14 +43,7 @@ func statusLine(minor1 bool, code int) string {
 	if minor1 {
 		proto = "HTTP/1.1 "
 	}
-	return proto + strconv.Itoa(code) + " " + cmpOr(http.StatusText(code), "status code "+strconv.Itoa(code)) + "\r\n"
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return proto + strconv.Itoa(code) + " " + cmp.Or(http.StatusText(code), "status code "+strconv.Itoa(code)) + "\r\n"
 }
 
 // bodyAllowed reports whether a response with this status may have a body.
@@ -253,7 +249,7 @@ func (w *response) commit(final bool) {
 		// connection cannot carry another request.
 		w.closeAfter = true
 	}
-	if httpHeaderHasToken(h["Connection"], "close") {
+	if httpguts.HeaderValuesContainsToken(h["Connection"], "close") {
 		w.closeAfter = true
 	}
 	if w.c.srv.closing.Load() {
@@ -444,14 +440,3 @@ func (w *response) SetWriteDeadline(t time.Time) error { return w.c.rwc.SetWrite
 
 // EnableFullDuplex is a no-op: a handler may always read the body while it writes.
 func (w *response) EnableFullDuplex() error { return nil }
-
-func httpHeaderHasToken(vs []string, token string) bool {
-	for _, v := range vs {
-		for t := range strings.SplitSeq(v, ",") {
-			if asciiEqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -38,11 +38,6 @@ func rawUpstream(t *testing.T, answer func(c net.Conn, br *bufio.Reader)) string
 		}
 	}()
 	return "http://" + ln.Addr().String()
-}
-
-// readHead reads a request head from br.
-func readHead(br *bufio.Reader) (*http.Request, error) {
-	return http.ReadRequest(br)
 }
 
 // runProxy serves one API in proxy mode to upstream through Run, and returns its address.
@@ -94,7 +89,7 @@ func runProxy(t *testing.T, upstream string) string {
 // complete but shorter one.
 func TestRunProxyBodyCutShort(t *testing.T) {
 	up := rawUpstream(t, func(c net.Conn, br *bufio.Reader) {
-		if _, err := readHead(br); err != nil {
+		if _, err := http.ReadRequest(br); err != nil {
 			return
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"+
@@ -117,13 +112,13 @@ func TestRunProxyBodyCutShort(t *testing.T) {
 func TestRunProxyStreams(t *testing.T) {
 	next := make(chan struct{})
 	up := rawUpstream(t, func(c net.Conn, br *bufio.Reader) {
-		if _, err := readHead(br); err != nil {
+		if _, err := http.ReadRequest(br); err != nil {
 			return
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
 		for i := range 3 {
 			ev := "data: " + string(rune('a'+i)) + "\n\n"
-			_, _ = io.WriteString(c, strings.ToUpper(strconvHex(len(ev)))+"\r\n"+ev+"\r\n")
+			_, _ = io.WriteString(c, strconv.FormatInt(int64(len(ev)), 16)+"\r\n"+ev+"\r\n")
 			<-next
 		}
 		_, _ = io.WriteString(c, "0\r\n\r\n")
@@ -148,23 +143,11 @@ func TestRunProxyStreams(t *testing.T) {
 	}
 }
 
-func strconvHex(n int) string {
-	const digits = "0123456789abcdef"
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 16 {
-		b = append([]byte{digits[n%16]}, b...)
-	}
-	return string(b)
-}
-
 // TestRunProxyUpgrade checks that a protocol upgrade (WebSocket) is proxied: after the 101
 // both directions carry raw bytes.
 func TestRunProxyUpgrade(t *testing.T) {
 	up := rawUpstream(t, func(c net.Conn, br *bufio.Reader) {
-		req, err := readHead(br)
+		req, err := http.ReadRequest(br)
 		if err != nil || req.Header.Get("Upgrade") != "websocket" {
 			_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 			return
