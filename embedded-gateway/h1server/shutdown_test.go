@@ -106,35 +106,40 @@ func TestShutdownWaitsForInFlight(t *testing.T) {
 	}
 }
 
-func TestShutdownContextExpires(t *testing.T) {
-	ts, started, release := blockingServer(t)
-	defer close(release)
-	c, br := sendRaw(t, ts.addr, "GET /block HTTP/1.1\r\nHost: h\r\n\r\n")
-	waitFor(t, started, "the handler")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := ts.Shutdown(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Shutdown = %v, want context.Canceled", err)
+// TestShutdownContextEnds checks that a Shutdown whose context ends first closes the
+// active connections under their handlers and returns the context's error.
+func TestShutdownContextEnds(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		want error
+	}{
+		{"cancelled", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}, context.Canceled},
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 50*time.Millisecond)
+		}, context.DeadlineExceeded},
 	}
-	// The active connection was closed under the handler.
-	expectClosed(t, c, br)
-	if err := ts.serveErr(t); !errors.Is(err, ErrServerClosed) {
-		t.Errorf("Serve = %v", err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, started, release := blockingServer(t)
+			defer close(release)
+			c, br := sendRaw(t, ts.addr, "GET /block HTTP/1.1\r\nHost: h\r\n\r\n")
+			waitFor(t, started, "the handler")
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			if err := ts.Shutdown(ctx); !errors.Is(err, tc.want) {
+				t.Errorf("Shutdown = %v, want %v", err, tc.want)
+			}
+			expectClosed(t, c, br)
+			if err := ts.serveErr(t); !errors.Is(err, ErrServerClosed) {
+				t.Errorf("Serve = %v", err)
+			}
+		})
 	}
-}
-
-func TestShutdownDeadline(t *testing.T) {
-	ts, started, release := blockingServer(t)
-	defer close(release)
-	c, br := sendRaw(t, ts.addr, "GET /block HTTP/1.1\r\nHost: h\r\n\r\n")
-	waitFor(t, started, "the handler")
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if err := ts.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Shutdown = %v, want context.DeadlineExceeded", err)
-	}
-	expectClosed(t, c, br)
 }
 
 func TestClose(t *testing.T) {
