@@ -6,6 +6,8 @@ GANTRY        := $(BIN)/gantry
 LISTEN        ?= 127.0.0.1:4010
 EXAMPLE       ?= docs/examples/petstore-expanded.yaml
 PKGS          := ./...
+# the packages whose sockets rawsock reads and writes, tested again without the race detector
+RAWSOCK_PKGS  := ./embedded-gateway/rawsock/ ./embedded-gateway/h1server/ ./embedded-gateway/proxy/ ./embedded-gateway/server/
 WAILS         ?= $(shell $(GO) env GOPATH)/bin/wails
 WAILS_VERSION := v2.16.0
 DESKTOP_TAGS  ?= webkit2_41
@@ -82,8 +84,11 @@ vet:
 staticcheck:
 	$(STATICCHECK) $(PKGS)
 
+## unit: every package with the race detector, then the socket I/O packages again without
+## it: under the race detector rawsock uses package syscall's calls (see its doc)
 unit:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -timeout 10m $(RAWSOCK_PKGS)
 
 nocgo:
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/gantry

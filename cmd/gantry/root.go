@@ -24,6 +24,7 @@ type globals struct {
 	db             string
 	logLevel       string
 	cpuProfile     string
+	memProfile     string
 	stopProfile    func()
 }
 
@@ -53,6 +54,17 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			g.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		}
+		if g.memProfile != "" {
+			stopCPU := g.stopProfile
+			g.stopProfile = func() {
+				if stopCPU != nil {
+					stopCPU()
+				}
+				if err := writeAllocsProfile(g.memProfile); err != nil {
+					fmt.Fprintf(stderr, "gantry: --memprofile: %v\n", err)
+				}
+			}
+		}
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
@@ -64,6 +76,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&g.memProfile, "memprofile", "", "write an allocation profile of the command to this file when it ends (for go tool pprof)")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.AddCommand(
 		newMockCmd(g),
 		newGatewayCmd(g),
@@ -168,4 +182,17 @@ func newVersionCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// writeAllocsProfile writes the allocations made so far to path, in pprof's format.
+func writeAllocsProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gantry-dev/gantry/embedded-gateway/rawsock"
 )
 
 // Connection states, for Shutdown: only an idle connection may be closed under a client.
@@ -85,10 +87,11 @@ func (c *conn) closeIfIdle() bool {
 
 // serve reads requests until the client or the server ends the connection.
 func (c *conn) serve() {
+	sock := rawsock.Wrap(c.rwc)
 	c.br = readerPool.Get().(*bufio.Reader)
-	c.br.Reset(c.rwc)
+	c.br.Reset(sock)
 	c.bw = writerPool.Get().(*bufio.Writer)
-	c.bw.Reset(c.rwc)
+	c.bw.Reset(sock)
 	defer func() {
 		c.cancel()
 		if c.wtimer != nil {

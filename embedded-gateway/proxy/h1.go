@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/gantry-dev/gantry/embedded-gateway/rawsock"
 )
 
 // h1Transport sends bodiless idempotent requests to plain-HTTP targets over pooled
@@ -173,7 +175,8 @@ func (t *h1Transport) get(ctx context.Context, host string) (*h1Conn, bool, erro
 	if err != nil {
 		return nil, false, err
 	}
-	return &h1Conn{nc: nc, host: host, br: bufio.NewReaderSize(nc, 4<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, false, nil
+	sock := rawsock.Wrap(nc)
+	return &h1Conn{nc: nc, host: host, br: bufio.NewReaderSize(sock, 4<<10), bw: bufio.NewWriterSize(sock, 4<<10)}, false, nil
 }
 
 // put returns c to the idle pool, or closes it when the pool is full or closed.
