@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,17 +30,8 @@ import (
 const (
 	// tailPollInterval is how often tail looks for new exchanges in the workspace.
 	tailPollInterval = 250 * time.Millisecond
-	// tailGrace is how long after its start an exchange may still reach the store and be
-	// printed: exchange IDs follow start times, but a slow exchange is stored after faster
-	// ones that started later.
-	tailGrace = 5 * time.Second
-	// tailDeepEvery is how many polls apart tail looks through the whole grace window
-	// again for late exchanges; the polls between stop at the newest exchange seen.
-	tailDeepEvery = 4
 	// tailPage is how many exchanges one poll query reads.
 	tailPage = 200
-	// tailMaxScan caps the exchanges one poll reads, however busy the gateway.
-	tailMaxScan = 5000
 )
 
 // replayBodyLimit caps how much of a replayed response is read and printed.
@@ -86,10 +76,10 @@ func newTrafficTailCmd(g *globals) *cobra.Command {
 		Use:   "tail [filters] [--admin URL]",
 		Short: "Print exchanges as they happen, one line each, until Ctrl-C",
 		Long: "Print each exchange as it is captured: time, method, status, duration, API, URL and consumer.\n\n" +
-			"Without --admin, tail follows the workspace (--db), where `gantry mock` records, by polling it.\n" +
-			"An exchange that takes more than " + tailGrace.String() + " to complete may be missed that way.\n" +
-			"With --admin, tail reads the live traffic stream of a gateway's admin listener instead,\n" +
-			"which sees every exchange as it completes.",
+			"Without --admin, tail follows the workspace (--db), where `gantry mock` and `gantry gateway`\n" +
+			"record, by polling it four times a second, in the order exchanges are stored (a slow one\n" +
+			"shows up when it completes). With --admin, tail reads the live traffic stream of a\n" +
+			"gateway's admin listener instead, which sees every exchange as it completes, recorded or not.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tf, err := f.filter()
@@ -120,84 +110,26 @@ func newTrafficTailCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// tailer follows a traffic store by polling it. Exchange IDs sort by start time, so each
-// poll walks the newest exchanges down to the newest one handled before; a deep poll then
-// walks a little further, through those that started in the last tailGrace, for exchanges
-// stored late (a slow request is stored after faster ones that started after it).
-type tailer struct {
-	st     store.TrafficStore
-	seen   map[string]time.Time // IDs already handled that started within the grace window
-	newest string               // the highest ID handled
-}
-
-// poll returns the exchanges stored since the last poll, oldest first. Unless deep, it
-// looks only for exchanges newer than every one handled before.
-func (t *tailer) poll(ctx context.Context, now time.Time, deep bool) ([]*model.Exchange, error) {
-	cutoff := now.Add(-tailGrace)
-	var fresh []*model.Exchange
-	before := ""
-	for scanned := 0; scanned < tailMaxScan; {
-		xs, err := t.st.ListExchanges(ctx, store.TrafficFilter{BeforeID: before, Limit: tailPage})
-		if err != nil {
-			return nil, err
-		}
-		done := len(xs) < tailPage
-		for _, x := range xs {
-			if x.ID <= t.newest && (!deep || x.StartedAt.Before(cutoff)) {
-				done = true
-				break
-			}
-			if _, ok := t.seen[x.ID]; !ok {
-				t.seen[x.ID] = x.StartedAt
-				fresh = append(fresh, x)
-			}
-		}
-		if done {
-			break
-		}
-		scanned += len(xs)
-		before = xs[len(xs)-1].ID
-	}
-	for id, started := range t.seen {
-		if started.Before(cutoff) && id <= t.newest {
-			delete(t.seen, id)
-		}
-	}
-	slices.SortFunc(fresh, func(a, b *model.Exchange) int { return strings.Compare(a.ID, b.ID) })
-	if n := len(fresh); n > 0 && fresh[n-1].ID > t.newest {
-		t.newest = fresh[n-1].ID
-	}
-	return fresh, nil
-}
-
 // tailStore prints the exchanges stored in st from now on (after the newest f.Limit
-// stored ones, if any) until ctx is done. It calls ready once it knows what "now" is:
-// exchanges stored after that are printed.
+// stored ones, if any) until ctx is done. It follows the order in which exchanges are
+// stored, so a slow exchange, stored after faster ones that started later, is printed when
+// it is stored, however long it ran. It calls ready once it knows what "now" is: exchanges
+// stored after that are printed.
 func tailStore(ctx context.Context, st store.TrafficStore, f store.TrafficFilter, p tailPrinter, ready func()) error {
-	t := &tailer{st: st, seen: map[string]time.Time{}}
-	top, err := st.ListExchanges(ctx, store.TrafficFilter{Limit: 1})
+	pos, err := st.TrafficPosition(ctx)
 	if err != nil {
 		return tailErr(ctx, err)
 	}
-	if len(top) > 0 {
-		t.newest = top[0].ID
-	}
-	// Everything stored so far counts as seen.
-	if _, err := t.poll(ctx, time.Now(), true); err != nil {
-		return tailErr(ctx, err)
-	}
+	// The newest ones listed may have been stored after pos: they are printed once.
+	printed := map[string]bool{}
 	if f.Limit > 0 {
 		recent, err := st.ListExchanges(ctx, f)
 		if err != nil {
 			return tailErr(ctx, err)
 		}
 		for i := len(recent) - 1; i >= 0; i-- {
-			x := recent[i]
-			t.seen[x.ID] = x.StartedAt
-			if x.ID > t.newest {
-				t.newest = x.ID
-			}
-			if err := p.print(admin.Summarize(x)); err != nil {
+			printed[recent[i].ID] = true
+			if err := p.print(admin.Summarize(recent[i])); err != nil {
 				return err
 			}
 		}
@@ -205,23 +137,30 @@ func tailStore(ctx context.Context, st store.TrafficStore, f store.TrafficFilter
 	ready()
 	tick := time.NewTicker(tailPollInterval)
 	defer tick.Stop()
-	for polls := 1; ; polls++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		}
-		xs, err := t.poll(ctx, time.Now(), polls%tailDeepEvery == 0)
-		if err != nil {
-			return tailErr(ctx, err)
-		}
-		for _, x := range xs {
-			if admin.Match(f, x) {
-				if err := p.print(admin.Summarize(x)); err != nil {
-					return err
+		for {
+			xs, next, err := st.ExchangesStoredAfter(ctx, pos, tailPage)
+			if err != nil {
+				return tailErr(ctx, err)
+			}
+			for _, x := range xs {
+				if admin.Match(f, x) && !printed[x.ID] {
+					if err := p.print(admin.Summarize(x)); err != nil {
+						return err
+					}
 				}
 			}
+			pos = next
+			if len(xs) < tailPage {
+				break
+			}
 		}
+		clear(printed) // everything listed at the start is behind pos by now
 	}
 }
 

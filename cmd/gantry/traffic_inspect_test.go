@@ -580,89 +580,93 @@ func TestTailFollowsMock(t *testing.T) {
 	}
 }
 
-// listStore is a store.TrafficStore holding exchanges in memory; only ListExchanges (with
-// BeforeID and Limit) works.
-type listStore struct {
-	store.TrafficStore
-	xs []*model.Exchange
-}
-
-func (s *listStore) ListExchanges(_ context.Context, f store.TrafficFilter) ([]*model.Exchange, error) {
-	sorted := slices.Clone(s.xs)
-	slices.SortFunc(sorted, func(a, b *model.Exchange) int { return strings.Compare(b.ID, a.ID) })
-	var out []*model.Exchange
-	for _, x := range sorted {
-		if (f.BeforeID == "" || x.ID < f.BeforeID) && (f.Limit == 0 || len(out) < f.Limit) {
-			out = append(out, x)
-		}
+// TestTailStoreOrder follows a store in-process: what it prints is what was stored after
+// it started, in the order stored, whatever the exchanges' start times.
+func TestTailStoreOrder(t *testing.T) {
+	now := time.Now()
+	x := func(id string, started time.Time) *model.Exchange {
+		return &model.Exchange{ID: id, StartedAt: started, Method: "GET", URL: "/" + id, Status: 200}
 	}
-	return out, nil
-}
-
-func TestTailerPoll(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	x := func(id string, age time.Duration) *model.Exchange {
-		return &model.Exchange{ID: id, StartedAt: now.Add(-age)}
+	many := func(prefix string, n int) []*model.Exchange {
+		var xs []*model.Exchange
+		for i := range n {
+			xs = append(xs, x(fmt.Sprintf("%s%04d", prefix, i), now))
+		}
+		return xs
 	}
 	tests := []struct {
 		name   string
-		before []*model.Exchange // stored before the first poll
-		added  []*model.Exchange // stored before the second poll
-		deep   bool
-		want   []string // IDs the second poll returns
-		next   []string // IDs a deep third poll returns
+		before []*model.Exchange   // stored before tail starts: never printed
+		steps  [][]*model.Exchange // stored while tail runs, a batch each; nil clears the store
+		want   []string            // URLs printed, in order
 	}{
-		{name: "newer ones", before: []*model.Exchange{x("B", 3*time.Second)}, added: []*model.Exchange{x("D", 0), x("C", time.Second)}, want: []string{"C", "D"}},
-		{name: "late one found by a deep poll", before: []*model.Exchange{x("B", 3*time.Second), x("D", time.Second)},
-			added: []*model.Exchange{x("C", 2*time.Second)}, deep: true, want: []string{"C"}},
-		{name: "late one left for the next deep poll", before: []*model.Exchange{x("B", 3*time.Second), x("D", time.Second)},
-			added: []*model.Exchange{x("C", 2*time.Second)}, want: nil, next: []string{"C"}},
-		{name: "late beyond the grace window", before: []*model.Exchange{x("B", time.Minute), x("D", time.Second)},
-			added: []*model.Exchange{x("C", 30*time.Second)}, deep: true, want: nil},
-		{name: "many new ones span pages", before: []*model.Exchange{x("A0000", time.Second)},
-			added: func() []*model.Exchange {
-				var xs []*model.Exchange
-				for i := range tailPage + 5 {
-					xs = append(xs, x(fmt.Sprintf("B%04d", i), 0))
+		{name: "stored order", before: []*model.Exchange{x("B", now)},
+			steps: [][]*model.Exchange{{x("D", now), x("C", now)}, {x("E", now)}}, want: []string{"/D", "/C", "/E"}},
+		{name: "an exchange that ran for minutes, stored after newer ones",
+			before: []*model.Exchange{x("M", now.Add(-time.Minute))},
+			steps:  [][]*model.Exchange{{x("N", now)}, {x("A", now.Add(-3*time.Minute))}}, want: []string{"/N", "/A"}},
+		{name: "more than a page at once", steps: [][]*model.Exchange{many("P", tailPage+5)},
+			want: func() []string {
+				var urls []string
+				for _, x := range many("P", tailPage+5) {
+					urls = append(urls, x.URL)
 				}
-				return xs
-			}(), want: func() []string {
-				var ids []string
-				for i := range tailPage + 5 {
-					ids = append(ids, fmt.Sprintf("B%04d", i))
-				}
-				return ids
+				return urls
 			}()},
+		{name: "the store cleared while tailing", before: []*model.Exchange{x("B", now), x("C", now)},
+			steps: [][]*model.Exchange{{x("D", now)}, nil, {x("E", now)}}, want: []string{"/D", "/E"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &listStore{xs: tc.before}
-			tl := &tailer{st: st, seen: map[string]time.Time{}}
-			tl.newest = tc.before[len(tc.before)-1].ID
-			// The first poll marks what is there as handled, as tailStore does.
-			if _, err := tl.poll(context.Background(), now, true); err != nil {
-				t.Fatal(err)
-			}
-			st.xs = append(st.xs, tc.added...)
-			xs, err := tl.poll(context.Background(), now.Add(tailPollInterval), tc.deep)
+			st, err := sqlite.Open(filepath.Join(t.TempDir(), "ws.db"), sqlite.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ids []string
-			for _, x := range xs {
-				ids = append(ids, x.ID)
+			defer st.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if len(tc.before) > 0 {
+				if err := st.AppendExchanges(ctx, tc.before); err != nil {
+					t.Fatal(err)
+				}
 			}
-			if !slices.Equal(ids, tc.want) {
-				t.Errorf("poll returned %v, want %v", ids, tc.want)
+			var out syncBuffer
+			ready := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- tailStore(ctx, st, store.TrafficFilter{}, tailPrinter{w: &out, asJSON: true}, func() { close(ready) })
+			}()
+			<-ready
+			printed := func() []string {
+				var urls []string
+				for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+					var s struct{ URL string }
+					if line != "" && json.Unmarshal([]byte(line), &s) == nil {
+						urls = append(urls, s.URL)
+					}
+				}
+				return urls
 			}
-			// Nothing is returned twice.
-			again, _ := tl.poll(context.Background(), now.Add(2*tailPollInterval), true)
-			ids = nil
-			for _, x := range again {
-				ids = append(ids, x.ID)
+			seen := 0
+			for _, batch := range tc.steps {
+				if batch == nil {
+					if _, err := st.DeleteExchanges(ctx, store.TrafficFilter{}); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err := st.AppendExchanges(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+				seen += len(batch)
+				eventually(t, "tail to print the batch", func() bool { return len(printed()) >= seen })
 			}
-			if !slices.Equal(ids, tc.next) {
-				t.Errorf("a further deep poll returned %v, want %v", ids, tc.next)
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got := printed(); !slices.Equal(got, tc.want) {
+				t.Fatalf("printed %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -85,6 +85,23 @@ type TrafficStore interface {
 	CountExchanges(ctx context.Context, f TrafficFilter) (int, error)
 	// DeleteExchanges removes the matching exchanges and returns how many were removed.
 	DeleteExchanges(ctx context.Context, f TrafficFilter) (int, error)
+	// TrafficPosition returns the position after the exchange stored last.
+	TrafficPosition(ctx context.Context) (TrafficPosition, error)
+	// ExchangesStoredAfter returns up to limit exchanges (limit > 0) stored after position
+	// p, in the order they were stored (which ID order is not: a slow exchange is stored
+	// after faster ones that started after it), and the position after the last one
+	// returned.
+	ExchangesStoredAfter(ctx context.Context, p TrafficPosition, limit int) ([]*model.Exchange, TrafficPosition, error)
+}
+
+// TrafficPosition is a place in the order in which exchanges were stored. The zero value is
+// before everything. Exchanges deleted since a position was taken do not make
+// ExchangesStoredAfter skip or repeat any.
+type TrafficPosition struct {
+	// Row is the storage position of the last exchange passed (a SQLite rowid).
+	Row int64
+	// Deletions counts the deletions of exchanges seen when the position was taken.
+	Deletions int64
 }
 
 // GatewayConfigStore keeps the revisions of the workspace's gateway configuration.

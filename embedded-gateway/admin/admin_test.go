@@ -68,6 +68,14 @@ func (s *memStore) DeleteExchanges(context.Context, store.TrafficFilter) (int, e
 	return 0, errors.New("not implemented")
 }
 
+func (s *memStore) TrafficPosition(context.Context) (store.TrafficPosition, error) {
+	return store.TrafficPosition{}, errors.New("not implemented")
+}
+
+func (s *memStore) ExchangesStoredAfter(_ context.Context, p store.TrafficPosition, _ int) ([]*model.Exchange, store.TrafficPosition, error) {
+	return nil, p, errors.New("not implemented")
+}
+
 func (s *memStore) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -378,13 +378,79 @@ func (s *Store) DeleteExchanges(ctx context.Context, f store.TrafficFilter) (int
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		// Let readers following the stored order (ExchangesStoredAfter) see the deletion.
+		_, err = tx.ExecContext(ctx, `INSERT INTO exchange_deletions (floor) SELECT coalesce(max(rowid), 0) FROM exchanges`)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("deleting exchanges: %w", err)
 	}
 	return int(n), nil
+}
+
+// TrafficPosition returns the rowid of the exchange stored last (rowids grow in commit
+// order: SQLite runs one write transaction at a time) and the number of deletions so far.
+func (s *Store) TrafficPosition(ctx context.Context) (store.TrafficPosition, error) {
+	var p store.TrafficPosition
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(rowid), 0) FROM exchanges),
+		(SELECT coalesce(max(seq), 0) FROM exchange_deletions)`).Scan(&p.Row, &p.Deletions)
+	if err != nil {
+		return store.TrafficPosition{}, fmt.Errorf("reading the traffic position: %w", err)
+	}
+	return p, nil
+}
+
+// ExchangesStoredAfter returns up to limit exchanges with a rowid above p's, by rowid. If
+// exchanges were deleted since p was taken, it starts from the lowest floor those
+// deletions left (migration 0007), above which every row was stored after them.
+func (s *Store) ExchangesStoredAfter(ctx context.Context, p store.TrafficPosition, limit int) ([]*model.Exchange, store.TrafficPosition, error) {
+	if limit <= 0 {
+		return nil, p, fmt.Errorf("listing exchanges stored after %d: limit %d is not positive", p.Row, limit)
+	}
+	var out []*model.Exchange
+	next := p
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var floor sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT min(floor), coalesce(max(seq), ?) FROM exchange_deletions WHERE seq > ?`,
+			p.Deletions, p.Deletions).Scan(&floor, &next.Deletions); err != nil {
+			return err
+		}
+		if floor.Valid && floor.Int64 < next.Row {
+			next.Row = floor.Int64
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, `+exchangeColumns+` FROM exchanges WHERE rowid > ? ORDER BY rowid LIMIT ?`, next.Row, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			x, err := scanExchange(rowidScanner{rows, &next.Row})
+			if err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, p, fmt.Errorf("listing exchanges stored after %d: %w", p.Row, err)
+	}
+	return out, next, nil
+}
+
+// rowidScanner scans a row whose first column is a rowid into *pos and the rest as the
+// scanner's caller asks.
+type rowidScanner struct {
+	rows *sql.Rows
+	pos  *int64
+}
+
+// Scan scans the rowid, then the columns into dest.
+func (r rowidScanner) Scan(dest ...any) error {
+	return r.rows.Scan(append([]any{r.pos}, dest...)...)
 }
 
 // trafficWhere turns f (without Limit) into a WHERE clause ("" for the zero filter) and its arguments.

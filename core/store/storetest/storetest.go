@@ -53,5 +53,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Exchanges", func(t *testing.T) { testExchanges(t, opener) })
 	t.Run("ExchangeFilters", func(t *testing.T) { testExchangeFilters(t, opener) })
 	t.Run("ExchangeBatches", func(t *testing.T) { testExchangeBatches(t, opener) })
+	t.Run("StoredOrder", func(t *testing.T) { testStoredOrder(t, opener) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, opener) })
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -505,4 +506,134 @@ func testConcurrency(t *testing.T, open opener) {
 	if err != nil || len(revs) != 10 {
 		t.Errorf("ListRevisions = %d, %v; want 10", len(revs), err)
 	}
+}
+
+// storedAfter reads every exchange stored after p, limit at a time, and returns their IDs
+// and the last position.
+func storedAfter(t *testing.T, s store.Store, p store.TrafficPosition, limit int) ([]string, store.TrafficPosition) {
+	t.Helper()
+	var got []string
+	for {
+		xs, next, err := s.ExchangesStoredAfter(context.Background(), p, limit)
+		if err != nil {
+			t.Fatalf("ExchangesStoredAfter(%v, %d): %v", p, limit, err)
+		}
+		if len(xs) > limit {
+			t.Fatalf("ExchangesStoredAfter(%v, %d) returned %d exchanges", p, limit, len(xs))
+		}
+		if len(xs) == 0 {
+			return got, next
+		}
+		if next == p {
+			t.Fatalf("ExchangesStoredAfter(%v) returned exchanges but kept the position", p)
+		}
+		got = append(got, ids(xs)...)
+		p = next
+	}
+}
+
+func testStoredOrder(t *testing.T, open opener) {
+	ctx := context.Background()
+	t.Run("empty store", func(t *testing.T) {
+		s := open(t)
+		p, err := s.TrafficPosition(ctx)
+		if err != nil || p != (store.TrafficPosition{}) {
+			t.Fatalf("TrafficPosition = %v, %v; want the zero position, nil", p, err)
+		}
+		if got, _ := storedAfter(t, s, p, 10); len(got) != 0 {
+			t.Fatalf("stored after the start: %v", got)
+		}
+		if _, _, err := s.ExchangesStoredAfter(ctx, p, 0); err == nil {
+			t.Fatal("a limit of 0 was accepted")
+		}
+	})
+	t.Run("the order they were stored in, not ID order", func(t *testing.T) {
+		s := open(t)
+		xs := fixtureExchanges(12)
+		// A slow exchange (a low ID) is stored after faster ones that started later.
+		batches := [][]*model.Exchange{{xs[5], xs[3]}, {xs[9]}, {xs[1], xs[0], xs[11]}}
+		var want []string
+		for _, b := range batches {
+			mustAppend(t, s, b)
+			want = append(want, ids(b)...)
+		}
+		for _, limit := range []int{1, 2, 4, 100} {
+			got, last := storedAfter(t, s, store.TrafficPosition{}, limit)
+			if !slices.Equal(got, want) {
+				t.Fatalf("limit %d: stored order %v, want %v", limit, got, want)
+			}
+			if p, err := s.TrafficPosition(ctx); err != nil || p != last {
+				t.Fatalf("TrafficPosition = %v, %v; want %v (the last one read)", p, err, last)
+			}
+		}
+		// Every exchange comes back whole.
+		all, _, err := s.ExchangesStoredAfter(ctx, store.TrafficPosition{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range all {
+			i := slices.IndexFunc(xs, func(y *model.Exchange) bool { return y.ID == x.ID })
+			checkExchange(t, x, xs[i])
+		}
+	})
+	t.Run("only what was stored after a position", func(t *testing.T) {
+		s := open(t)
+		xs := fixtureExchanges(6)
+		mustAppend(t, s, xs[4:6])
+		p, err := s.TrafficPosition(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustAppend(t, s, []*model.Exchange{xs[2], xs[0]})
+		mustAppend(t, s, []*model.Exchange{xs[1]})
+		got, _ := storedAfter(t, s, p, 2)
+		if want := []string{xs[2].ID, xs[0].ID, xs[1].ID}; !slices.Equal(got, want) {
+			t.Fatalf("stored after %v: %v, want %v", p, got, want)
+		}
+		// A batch that fails leaves no position behind.
+		if err := s.AppendExchanges(ctx, []*model.Exchange{xs[3], xs[0]}); err == nil {
+			t.Fatal("a batch with a stored ID was accepted")
+		}
+		end, err := s.TrafficPosition(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := storedAfter(t, s, end, 5); len(got) != 0 {
+			t.Fatalf("after a failed batch: %v stored after the end", got)
+		}
+	})
+	t.Run("deletions skip nothing and repeat nothing", func(t *testing.T) {
+		xs := fixtureExchanges(8)
+		tests := []struct {
+			name   string
+			del    store.TrafficFilter // deleted after the position is taken
+			later  []*model.Exchange   // stored after the deletion
+			wantAt []string            // what is stored after the position
+		}{
+			{"everything deleted", store.TrafficFilter{}, xs[5:7], ids(xs[5:7])},
+			{"the newest deleted", store.TrafficFilter{Limit: 2}, xs[6:8], ids(xs[6:8])},
+			{"older ones deleted", store.TrafficFilter{BeforeID: xs[1].ID}, xs[6:7], ids(xs[6:7])},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				s := open(t)
+				mustAppend(t, s, xs[:4])
+				p, err := s.TrafficPosition(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.DeleteExchanges(ctx, tc.del); err != nil {
+					t.Fatal(err)
+				}
+				mustAppend(t, s, tc.later)
+				got, last := storedAfter(t, s, p, 1)
+				if !slices.Equal(got, tc.wantAt) {
+					t.Fatalf("stored after the position: %v, want %v", got, tc.wantAt)
+				}
+				if again, _ := storedAfter(t, s, last, 10); len(again) != 0 {
+					t.Fatalf("read again from the last position: %v", again)
+				}
+			})
+		}
+	})
 }
