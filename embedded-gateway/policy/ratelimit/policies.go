@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/embedded-gateway/policy"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/clientip"
 	"github.com/gantry-dev/gantry/embedded-gateway/problem"
 )
 
@@ -138,7 +139,9 @@ func parsePartition(s string) (partition, error) {
 // the token subject when the credential names no configured consumer) for byConsumer, the
 // credential's identifier for byKey, the client's address for byIP. Without an identity
 // (or without a credential identifier for byKey) both fall back to the client's address.
-func (p partition) subject(r *http.Request) (partition, string) {
+// The client's address is read from X-Forwarded-For when the peer is one of the trusted
+// proxies (clientip.Resolve); when that header cannot be read, the peer's address counts.
+func (p partition) subject(r *http.Request, trusted clientip.Prefixes) (partition, string) {
 	switch p {
 	case byRoute:
 		return byRoute, ""
@@ -154,6 +157,11 @@ func (p partition) subject(r *http.Request) (partition, string) {
 	case byKey:
 		if id := policy.IdentityFrom(r.Context()); id != nil && id.Credential != "" {
 			return byKey, id.Credential
+		}
+	}
+	if len(trusted) > 0 {
+		if a, ok := clientip.Resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted); ok {
+			return byIP, a.String()
 		}
 	}
 	return byIP, clientAddr(r.RemoteAddr)
@@ -305,6 +313,9 @@ type rateLimitSettings struct {
 	Burst *int `json:"burst"`
 	// By partitions the counters; "" means "consumer".
 	By string `json:"by"`
+	// TrustedProxies lists the proxies in front of the gateway whose X-Forwarded-For names
+	// the client counted by address; empty means the peer is always the client.
+	TrustedProxies []string `json:"trustedProxies"`
 	// Headers sends the RateLimit header fields; nil means true.
 	Headers *bool `json:"headers"`
 	// Name identifies the policy in the RateLimit header fields; "" means "default".
@@ -315,6 +326,7 @@ type rateLimit struct {
 	limit    Limit
 	limiter  Limiter
 	by       partition
+	trusted  clientip.Prefixes
 	keys     keyspace
 	headers  bool
 	name     string
@@ -360,6 +372,10 @@ func (s Stores) newRateLimit(raw json.RawMessage, env policy.Env) (policy.Middle
 	if err != nil {
 		return nil, err
 	}
+	trusted, err := clientip.ParsePrefixes(cfg.TrustedProxies, "trustedProxies")
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Name == "" {
 		cfg.Name = "default"
 	}
@@ -374,6 +390,7 @@ func (s Stores) newRateLimit(raw json.RawMessage, env policy.Env) (policy.Middle
 		limit:    limit,
 		limiter:  lim,
 		by:       by,
+		trusted:  trusted,
 		keys:     newKeyspace("rateLimit", env, cfg.Name),
 		headers:  cfg.Headers == nil || *cfg.Headers,
 		name:     cfg.Name,
@@ -389,7 +406,7 @@ func (s Stores) newRateLimit(raw json.RawMessage, env policy.Env) (policy.Middle
 
 func (p *rateLimit) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		part, value := p.by.subject(r)
+		part, value := p.by.subject(r, p.trusted)
 		d, err := p.limiter.Allow(r.Context(), p.keys[part]+value, p.limit, p.now())
 		if err != nil {
 			if p.fail.refuse(w, r, err) {

@@ -73,6 +73,7 @@ type request struct {
 	consumer   string // "" means no identity
 	credential string
 	ip         string // "" means 192.0.2.1
+	xff        string // X-Forwarded-For, if not ""
 }
 
 func (rq request) send(h http.Handler) *httptest.ResponseRecorder {
@@ -80,6 +81,9 @@ func (rq request) send(h http.Handler) *httptest.ResponseRecorder {
 	r.RemoteAddr = "192.0.2.1:1234"
 	if rq.ip != "" {
 		r.RemoteAddr = rq.ip
+	}
+	if rq.xff != "" {
+		r.Header.Set("X-Forwarded-For", rq.xff)
 	}
 	if rq.consumer != "" || rq.credential != "" {
 		id := &policy.Identity{Subject: rq.consumer, Method: "keyAuth", Credential: rq.credential}
@@ -250,6 +254,18 @@ func TestRateLimitKeyIsolation(t *testing.T) {
 		{"a consumer named like an address is not that address", `{"requests":1,"window":"1m"}`, request{consumer: "192.0.2.1"}, request{ip: "192.0.2.1:1"}, policy.Env{}, policy.Env{}, false},
 		{"addresses are separate", `{"requests":1,"window":"1m","by":"ip"}`, request{ip: "192.0.2.1:1"}, request{ip: "192.0.2.2:1"}, policy.Env{}, policy.Env{}, false},
 		{"by ip ignores the consumer", `{"requests":1,"window":"1m","by":"ip"}`, request{consumer: "alice"}, request{consumer: "bob"}, policy.Env{}, policy.Env{}, true},
+		{"clients behind a trusted proxy are separate", `{"requests":1,"window":"1m","by":"ip","trustedProxies":["10.0.0.0/8"]}`,
+			request{ip: "10.0.0.5:1", xff: "198.51.100.7"}, request{ip: "10.0.0.5:1", xff: "198.51.100.8"}, policy.Env{}, policy.Env{}, false},
+		{"a client behind a trusted proxy counts as itself", `{"requests":1,"window":"1m","by":"ip","trustedProxies":["10.0.0.0/8"]}`,
+			request{ip: "198.51.100.7:1"}, request{ip: "10.0.0.5:1", xff: "198.51.100.7, 10.0.0.9"}, policy.Env{}, policy.Env{}, true},
+		{"an untrusted peer's X-Forwarded-For is ignored", `{"requests":1,"window":"1m","by":"ip","trustedProxies":["10.0.0.0/8"]}`,
+			request{ip: "192.0.2.50:1", xff: "198.51.100.7"}, request{ip: "192.0.2.50:1", xff: "198.51.100.8"}, policy.Env{}, policy.Env{}, true},
+		{"without trusted proxies the proxy is the client", `{"requests":1,"window":"1m","by":"ip"}`,
+			request{ip: "10.0.0.5:1", xff: "198.51.100.7"}, request{ip: "10.0.0.5:1", xff: "198.51.100.8"}, policy.Env{}, policy.Env{}, true},
+		{"an unreadable X-Forwarded-For counts as the proxy", `{"requests":1,"window":"1m","by":"ip","trustedProxies":["10.0.0.0/8"]}`,
+			request{ip: "10.0.0.5:1", xff: "not-an-address"}, request{ip: "10.0.0.5:1"}, policy.Env{}, policy.Env{}, true},
+		{"anonymous requests fall back to the client behind the proxy", `{"requests":1,"window":"1m","trustedProxies":["10.0.0.0/8"]}`,
+			request{ip: "10.0.0.5:1", xff: "198.51.100.7"}, request{ip: "10.0.0.5:1", xff: "198.51.100.8"}, policy.Env{}, policy.Env{}, false},
 		{"keys are separate", `{"requests":1,"window":"1m","by":"key"}`, request{consumer: "alice", credential: "a1"}, request{consumer: "alice", credential: "a2"}, policy.Env{}, policy.Env{}, false},
 		{"route is shared by everyone", `{"requests":1,"window":"1m","by":"route"}`, request{consumer: "alice"}, request{ip: "192.0.2.9:1"}, policy.Env{}, policy.Env{}, true},
 		{"operations are separate", `{"requests":1,"window":"1m","by":"route"}`, request{}, request{}, policy.Env{API: "a", Operation: "x"}, policy.Env{API: "a", Operation: "y"}, false},
@@ -411,6 +427,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"quota: period unknown", "quota", `{"requests": 5, "period": "week"}`, "period", `"week"`},
 		{"quota: by unknown", "quota", `{"requests": 5, "period": "day", "by": "ua"}`, "by", `"ua"`},
 		{"quota: unknown setting", "quota", `{"requests": 5, "period": "day", "window": "1d"}`, "window", "unknown"},
+		{"rate: trusted proxy not a range", "rateLimit", `{"requests": 5, "window": "1m", "trustedProxies": ["10.0.0.0/8", "proxy.local"]}`, "trustedProxies.1", "CIDR"},
+		{"quota: trusted proxy not a range", "quota", `{"requests": 5, "period": "day", "trustedProxies": ["10.0.0.0/33"]}`, "trustedProxies.0", "CIDR"},
 	}
 	var reg policy.Registry
 	for _, d := range Definitions() {

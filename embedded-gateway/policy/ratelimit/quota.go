@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/embedded-gateway/policy"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/clientip"
 	"github.com/gantry-dev/gantry/embedded-gateway/problem"
 )
 
@@ -53,6 +54,8 @@ type quotaSettings struct {
 	Period string `json:"period"`
 	// By partitions the counters, as for rateLimit; "" means "consumer".
 	By string `json:"by"`
+	// TrustedProxies, as for rateLimit.
+	TrustedProxies []string `json:"trustedProxies"`
 	// Headers sends the RateLimit header fields; nil means true.
 	Headers *bool `json:"headers"`
 	// Name identifies the policy in the RateLimit header fields; "" means "daily" or
@@ -66,6 +69,7 @@ type quota struct {
 	store    QuotaStore
 	periodic PeriodQuotaStore // store, when it wants the period's end; else nil
 	by       partition
+	trusted  clientip.Prefixes
 	keys     keyspace
 	headers  bool
 	name     string
@@ -100,6 +104,10 @@ func (s Stores) newQuota(raw json.RawMessage, env policy.Env) (policy.Middleware
 	if err != nil {
 		return nil, err
 	}
+	trusted, err := clientip.ParsePrefixes(cfg.TrustedProxies, "trustedProxies")
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Name == "" {
 		cfg.Name = map[period]string{day: "daily", month: "monthly"}[per]
 	}
@@ -121,6 +129,7 @@ func (s Stores) newQuota(raw json.RawMessage, env policy.Env) (policy.Middleware
 		period:   per,
 		store:    store,
 		by:       by,
+		trusted:  trusted,
 		keys:     newKeyspace("quota/"+per.String(), env, cfg.Name),
 		headers:  cfg.Headers == nil || *cfg.Headers,
 		name:     cfg.Name,
@@ -137,7 +146,7 @@ func (s Stores) newQuota(raw json.RawMessage, env policy.Env) (policy.Middleware
 
 func (q *quota) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		part, value := q.by.subject(r)
+		part, value := q.by.subject(r, q.trusted)
 		now := q.now()
 		start, end := q.period.bounds(now)
 		var (
