@@ -14,7 +14,7 @@
 // proxied request went from 1.9-2.3 to 1.4-1.6 and the monitor's wake-ups from 0.67 per
 // request to 0.04.
 //
-// Where that does not apply (not Linux, not a socket, or a build with the race detector,
-// whose happens-before tracking of I/O lives in package syscall) the ordinary system calls
-// are made, or the net.Conn itself is used.
+// Where that does not apply (not Linux, not a TCP or Unix socket, or a build with the race
+// detector or a sanitizer, whose tracking of I/O lives in package syscall) the ordinary
+// system calls are made, or the net.Conn itself is used.
 package rawsock

@@ -3,6 +3,7 @@
 package rawsock
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -15,11 +16,18 @@ import (
 const maxIO = 64 << 10
 
 // Wrap returns an io.ReadWriter over nc's socket that reads and writes as package rawsock
-// describes, or nc itself when nc exposes no socket. Deadlines set on nc apply; errors are
+// describes, or nc itself unless nc is a *net.TCPConn or *net.UnixConn (a type that wraps
+// one may read or write in its own way). Deadlines set on nc apply; errors are
 // *net.OpError values as nc's own Read and Write return them, and io.EOF at the end.
+// Unlike nc, the result does not pass bufio's ReadFrom and WriteTo on to sendfile or splice.
 func Wrap(nc net.Conn) io.ReadWriter {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+	var sc syscall.Conn
+	switch c := nc.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
 		return nc
 	}
 	rc, err := sc.SyscallConn()
@@ -31,8 +39,8 @@ func Wrap(nc net.Conn) io.ReadWriter {
 	return c
 }
 
-// Conn reads and writes one connection's socket. Reads and writes may run concurrently
-// with each other; concurrent reads (or writes) take turns.
+// Conn reads and writes one connection's socket; only Wrap makes a usable one. Reads and
+// writes may run concurrently with each other; concurrent reads (or writes) take turns.
 type Conn struct {
 	nc net.Conn
 	rc syscall.RawConn
@@ -122,6 +130,10 @@ func (c *Conn) doWrite(fd uintptr) bool {
 		n, errno := write(int(fd), c.wbuf)
 		switch errno {
 		case 0:
+			if n == 0 {
+				c.werr = io.ErrUnexpectedEOF // as poll.FD.Write: no progress and no error
+				return true
+			}
 			c.wn += n
 			c.wbuf = c.wbuf[n:]
 			continue
@@ -136,7 +148,12 @@ func (c *Conn) doWrite(fd uintptr) bool {
 	return true
 }
 
-// opError wraps err as net.Conn's Read and Write do.
+// opError wraps err as net.Conn's Read and Write do. An error of the raw connection comes
+// wrapped already ("raw-read"): its cause is taken out first.
 func (c *Conn) opError(op string, err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		err = oe.Err
+	}
 	return &net.OpError{Op: op, Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: err}
 }

@@ -171,6 +171,10 @@ func TestErrors(t *testing.T) {
 			if !errors.As(err, &oe) || oe.Op != tc.op {
 				t.Fatalf("err = %#v, want a *net.OpError for %q", err, tc.op)
 			}
+			var inner *net.OpError
+			if errors.As(oe.Err, &inner) {
+				t.Fatalf("err = %v wraps another *net.OpError", err)
+			}
 			if !errors.Is(err, tc.is) {
 				t.Fatalf("err = %v, want one that is %v", err, tc.is)
 			}

@@ -13,13 +13,17 @@
 // configuration reload keeps them.
 //
 // Settings of rateLimit: {"requests": 5, "window": "1m", "burst": 5, "by": "consumer",
-// "headers": true, "name": "default"}; of quota: {"requests": 1000, "period": "day" or
-// "month", "by": "consumer", "headers": true, "name": "daily"}. "by" is "consumer" (the
-// default: the authenticated consumer, or the token subject when the credential names no
-// configured consumer, and the client IP when the request carries no identity), "key" (the
-// credential's identifier, else the client IP), "ip" (the peer address of the connection;
-// X-Forwarded-For is not read) or "route" (one counter for everyone). Counters are always
-// per API and operation (policy.Env.API and Operation) and per policy name.
+// "trustedProxies": ["10.0.0.0/8"], "headers": true, "name": "default"}; of quota:
+// {"requests": 1000, "period": "day" or "month", "by": "consumer", "trustedProxies": [...],
+// "headers": true, "name": "daily"}. "by" is "consumer" (the default: the authenticated
+// consumer, or the token subject when the credential names no configured consumer, and the
+// client IP when the request carries no identity), "key" (the credential's identifier, else
+// the client IP), "ip" (the client IP) or "route" (one counter for everyone). The client IP
+// is the peer address of the connection, unless the peer is one of trustedProxies: then it
+// is read from X-Forwarded-For (clientip.Resolve), and if that cannot be read the proxy's
+// own address counts. Setting trustedProxies on a policy that counted by address before
+// starts those clients' counters afresh. Counters are always per API and operation
+// (policy.Env.API and Operation) and per policy name.
 //
 // A rejected request gets a 429 problem document with Retry-After (whole seconds, rounded
 // up) and a detail naming the limit ("5 requests per 1m0s for consumer alice"); rejected

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -167,19 +164,14 @@ func (p partition) subject(r *http.Request, trusted clientip.Prefixes) (partitio
 	return byIP, clientAddr(r.RemoteAddr)
 }
 
-// clientAddr returns the IP of a RemoteAddr ("host:port"), in canonical form so that an
-// IPv4-mapped IPv6 address counts as its IPv4 address.
+// clientAddr returns the IP of a RemoteAddr ("host:port") as clientip.Resolve gives it
+// (unmapped, without zone), so that the same client gets one counter with or without
+// trusted proxies; an unparsable one counts as itself.
 func clientAddr(remote string) string {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
+	if a, ok := clientip.ParseHostAddr(remote); ok {
+		return a.String()
 	}
-	if strings.IndexByte(host, ':') >= 0 || strings.IndexByte(host, '%') >= 0 {
-		if a, err := netip.ParseAddr(host); err == nil {
-			return a.Unmap().WithZone("").String()
-		}
-	}
-	return host
+	return remote
 }
 
 // keyspace builds the counter keys of one policy: a prefix per partition that names the
