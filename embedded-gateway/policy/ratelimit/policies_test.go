@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gantry-dev/gantry/embedded-gateway/policy"
+	"github.com/gantry-dev/gantry/embedded-gateway/policy/clientip"
 	"github.com/gantry-dev/gantry/embedded-gateway/problem"
 )
 
@@ -551,5 +552,26 @@ func TestQuotaRejectedRequestsConsumeNothing(t *testing.T) {
 	}
 	if rec := (request{consumer: "alice"}).send(h2); rec.Code != 429 {
 		t.Fatalf("status %d, want 429", rec.Code)
+	}
+}
+
+// TestClientAddr checks that the peer-address key is the address clientip.Resolve gives,
+// so that a client keeps its counter when trustedProxies is set, and that an IPv4 peer
+// costs no allocation.
+func TestClientAddr(t *testing.T) {
+	for _, remote := range []string{
+		"192.0.2.1:1234", "[2001:db8::1]:443", "[::ffff:192.0.2.1]:80", "[fe80::1%eth0]:80",
+		"192.0.2.1", "[2001:db8::1]", "not an address",
+	} {
+		want := remote
+		if a, ok := clientip.Resolve(remote, nil, nil); ok {
+			want = a.String()
+		}
+		if got := clientAddr(remote); got != want {
+			t.Errorf("clientAddr(%q) = %q, want %q", remote, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = clientAddr("192.0.2.1:1234") }); n != 0 {
+		t.Errorf("clientAddr of an IPv4 peer allocates %v times", n)
 	}
 }
